@@ -17,9 +17,15 @@ REQUIRED = ("email", "name")
 OPTIONAL = ("country",)
 
 
-def read(data: bytes, filename: str = "people.csv", **kwargs: object) -> tuple[list[str], list[Row]]:
+def read(
+    data: bytes, filename: str = "people.csv", **kwargs: object
+) -> tuple[list[str], list[Row]]:
     header, rows = read_table(
-        data, filename=filename, required=REQUIRED, optional=OPTIONAL, **kwargs  # type: ignore[arg-type]
+        data,
+        filename=filename,
+        required=REQUIRED,
+        optional=OPTIONAL,
+        **kwargs,  # type: ignore[arg-type]
     )
     return header, list(rows)
 
@@ -44,7 +50,9 @@ def xlsx(rows: list[list[object]]) -> bytes:
 def test_it_reads_a_plain_csv_by_header_name_in_any_order():
     header, rows = read(b"Name , EMAIL,extra\nAda,ada@example.com,x\n")
     assert header == ["name", "email", "extra"]
-    assert rows == [Row(line=2, values={"country": "", "name": "Ada", "email": "ada@example.com", "extra": "x"})]
+    assert rows == [
+        Row(line=2, values={"country": "", "name": "Ada", "email": "ada@example.com", "extra": "x"})
+    ]
 
 
 def test_it_removes_the_byte_order_mark_from_the_first_column():
@@ -56,9 +64,12 @@ def test_it_removes_the_byte_order_mark_from_the_first_column():
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_it_sniffs_the_delimiter_from_the_header(delimiter):
     text = delimiter.join(["email", "name", "country"]) + "\n"
-    text += delimiter.join(["ada@example.com", "Lovelace, Ada", "UK"]).replace(
-        "Lovelace, Ada", '"Lovelace, Ada"'
-    ) + "\n"
+    text += (
+        delimiter.join(["ada@example.com", "Lovelace, Ada", "UK"]).replace(
+            "Lovelace, Ada", '"Lovelace, Ada"'
+        )
+        + "\n"
+    )
     _, rows = read(text.encode())
     assert rows[0].values == {"email": "ada@example.com", "name": "Lovelace, Ada", "country": "UK"}
 

@@ -206,6 +206,9 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     me = person_for_user(request.user)
     if me is None:
         raise PermissionDenied
+    if services.active_membership(me, community) is not None:
+        messages.info(request, _("You are already a member of %(name)s.") % {"name": community.name})
+        return redirect(community)
     try:
         services.membership_add(actor=request.user, person=me, community=community)
     except ValidationError as error:

@@ -37,8 +37,8 @@ class ProgrammeSettings(models.Model):
 
     @classmethod
     def load(cls) -> ProgrammeSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """The settings row, or the defaults (unsaved) until the office saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class AuditEntry(models.Model):

@@ -141,7 +141,7 @@ def theme_css(request: HttpRequest) -> HttpResponse:
 def programme_settings(request: HttpRequest) -> HttpResponse:
     require_programme_office(request.user)
     current = ProgrammeSettings.load()
-    before = ProgrammeSettings.objects.get(pk=current.pk)
+    before = ProgrammeSettings.load()
     form = ProgrammeSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

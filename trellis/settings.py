@@ -157,7 +157,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Years and ids must not read "2,026": figures use the `intcomma` filter instead.
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["trellis.formats"]
 
 # --- Static files ----------------------------------------------------------------------------

@@ -48,8 +48,10 @@ print(json.dumps({
     },
     "settings": {
         name: getattr(settings, name)
-        for name in ("DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
-                     "SECURE_HSTS_SECONDS", "SESSION_COOKIE_AGE", "LOGIN_FAILURE_LIMIT", "TIME_ZONE")
+        for name in (
+            "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS", "SESSION_COOKIE_AGE", "LOGIN_FAILURE_LIMIT", "TIME_ZONE",
+        )
     },
 }))
 """
@@ -90,7 +92,12 @@ def trellis(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def probe(env: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

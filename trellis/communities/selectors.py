@@ -51,7 +51,7 @@ def leaders_prefetch() -> Prefetch:
     return Prefetch(
         "memberships",
         queryset=Membership.objects.filter(
-            left__isnull=True, role__in=[*LEADER_ROLES, Role.SPONSOR]
+            left__isnull=True, role__in=LEADER_ROLES
         ).select_related("person").order_by("role", "person__name"),
         to_attr="key_people",
     )

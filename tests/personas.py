@@ -40,8 +40,12 @@ class World:
         return None if name == "anonymous" else getattr(self, name)
 
 
-def make_person(username: str, name: str, *, bu: BusinessUnit | None = None, language: str = "en") -> User:
-    user = User.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
+def make_person(
+    username: str, name: str, *, bu: BusinessUnit | None = None, language: str = "en"
+) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD
+    )
     Person.objects.create(
         name=name, email=f"{username}@example.com", user=user, business_unit=bu, language=language
     )
@@ -57,13 +61,21 @@ def make_world() -> World:
     group, _ = Group.objects.get_or_create(name=PROGRAMME_OFFICE_GROUP)
     office.groups.add(group)
     welding = Community.objects.create(
-        name="Welding", slug="welding", stage=Stage.ACTIVE, launched=dt.date(2020, 1, 1),
-        purpose="Welding practices", languages="en|fr",
+        name="Welding",
+        slug="welding",
+        stage=Stage.ACTIVE,
+        launched=dt.date(2020, 1, 1),
+        purpose="Welding practices",
+        languages="en|fr",
     )
     welding.business_units.add(ops)
     cloud = Community.objects.create(
-        name="Cloud security", slug="cloud", stage=Stage.ACTIVE, launched=dt.date(2021, 6, 1),
-        purpose="Securing cloud workloads", languages="en",
+        name="Cloud security",
+        slug="cloud",
+        stage=Stage.ACTIVE,
+        launched=dt.date(2021, 6, 1),
+        purpose="Securing cloud workloads",
+        languages="en",
     )
     cloud.business_units.add(it)
     users = {}
@@ -76,7 +88,10 @@ def make_world() -> World:
     ]:
         users[username] = make_person(username, name, bu=ops)
         Membership.objects.create(
-            person=users[username].person, community=community, role=role, joined=dt.date(2022, 1, 1)
+            person=users[username].person,
+            community=community,
+            role=role,
+            joined=dt.date(2022, 1, 1),
         )
     outsider = make_person("outsider", "Oscar Outsider", bu=it)
     return World(

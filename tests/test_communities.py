@@ -25,7 +25,9 @@ class TestCatalogue:
         response = as_user("outsider").get("/communities/")
         counts = {c.slug: c.member_count for c in response.context["page"].object_list}
         assert counts == {
-            "welding": Membership.objects.filter(community=world.welding, left__isnull=True).count(),
+            "welding": Membership.objects.filter(
+                community=world.welding, left__isnull=True
+            ).count(),
             "cloud": Membership.objects.filter(community=world.cloud, left__isnull=True).count(),
         }
 
@@ -37,7 +39,9 @@ class TestCatalogue:
         assert names_in(client.get("/communities/?q=zero")) == ["Cloud security"]
         assert names_in(client.get("/communities/?q=nothing-like-this")) == []
 
-    def test_it_filters_by_stage_business_unit_tag_and_language(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    def test_it_filters_by_stage_business_unit_tag_and_language(
+        self, world: World, as_user
+    ) -> None:  # type: ignore[no-untyped-def]
         client = as_user("outsider")
         Community.objects.filter(pk=world.cloud.pk).update(stage="dormant")
         assert names_in(client.get("/communities/?stage=dormant")) == ["Cloud security"]
@@ -62,8 +66,13 @@ class TestLifecycle:
     def test_it_creates_a_community_with_its_first_stage(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         response = as_user("office").post(
             "/communities/new/",
-            {"name": "Lean", "slug": "lean", "purpose": "Lean practices", "tags": "lean, kaizen",
-             "languages": ["fr"]},
+            {
+                "name": "Lean",
+                "slug": "lean",
+                "purpose": "Lean practices",
+                "tags": "lean, kaizen",
+                "languages": ["fr"],
+            },
         )
         assert response.status_code == 302
         lean = Community.objects.get(slug="lean")
@@ -83,11 +92,21 @@ class TestLifecycle:
     def test_it_moves_through_stages_with_dated_history(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         client = as_user("office")
         lean = Community.objects.create(name="Lean", slug="lean")
-        for stage, day in [("incubating", "2026-02-01"), ("active", "2026-03-01"), ("closed", "2026-09-30")]:
-            response = client.post("/communities/lean/stage/", {"stage": stage, "on": day, "note": ""})
+        for stage, day in [
+            ("incubating", "2026-02-01"),
+            ("active", "2026-03-01"),
+            ("closed", "2026-09-30"),
+        ]:
+            response = client.post(
+                "/communities/lean/stage/", {"stage": stage, "on": day, "note": ""}
+            )
             assert response.status_code == 302
         lean.refresh_from_db()
-        assert (lean.stage, lean.launched, lean.closed) == ("closed", dt.date(2026, 3, 1), dt.date(2026, 9, 30))
+        assert (lean.stage, lean.launched, lean.closed) == (
+            "closed",
+            dt.date(2026, 3, 1),
+            dt.date(2026, 9, 30),
+        )
         assert list(StageChange.objects.filter(community=lean).values_list("stage", "on")) == [
             ("incubating", dt.date(2026, 2, 1)),
             ("active", dt.date(2026, 3, 1)),
@@ -106,7 +125,12 @@ class TestLifecycle:
     def test_it_lets_a_leader_edit_but_not_rename_the_address(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         response = as_user("leader").post(
             "/communities/welding/edit/",
-            {"name": "Welding & joining", "slug": "hacked", "purpose": "All joining", "tags": "arc"},
+            {
+                "name": "Welding & joining",
+                "slug": "hacked",
+                "purpose": "All joining",
+                "tags": "arc",
+            },
         )
         assert response.status_code == 302
         world.welding.refresh_from_db()
@@ -127,7 +151,10 @@ class TestMemberships:
         assert membership.left == timezone.localdate()
         # Joining again starts a new membership; the history keeps the old one.
         client.post("/communities/welding/join/")
-        assert Membership.objects.filter(person=world.outsider.person, community=world.welding).count() == 2
+        assert (
+            Membership.objects.filter(person=world.outsider.person, community=world.welding).count()
+            == 2
+        )
 
     def test_it_refuses_to_join_a_closed_community(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         Community.objects.filter(pk=world.cloud.pk).update(stage="closed")
@@ -137,7 +164,8 @@ class TestMemberships:
     def test_it_lets_a_leader_add_change_and_remove_members(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         client = as_user("leader")
         response = client.post(
-            "/communities/welding/members/add/", {"email": "OUTSIDER@example.com", "role": "core team"}
+            "/communities/welding/members/add/",
+            {"email": "OUTSIDER@example.com", "role": "core team"},
         )
         assert response.status_code == 302
         added = Membership.objects.get(person=world.outsider.person, community=world.welding)
@@ -156,7 +184,9 @@ class TestMemberships:
             "/communities/welding/members/add/", {"email": "nobody@example.com", "role": "member"}
         )
         assert response.status_code == 200
-        assert response.context["form"].errors["email"] == ["Nobody with this e-mail is in the directory."]
+        assert response.context["form"].errors["email"] == [
+            "Nobody with this e-mail is in the directory."
+        ]
 
     def test_it_keeps_sponsors_for_the_programme_office(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         client = as_user("leader")
@@ -170,8 +200,15 @@ class TestMemberships:
 
 class TestCharter:
     def post_charter(self, client, **texts: str):  # type: ignore[no-untyped-def]
-        data = {"year": YEAR, "purpose": "", "scope": "", "audience": "", "participation_rules": "",
-                "activities": "", "roles": ""} | texts
+        data = {
+            "year": YEAR,
+            "purpose": "",
+            "scope": "",
+            "audience": "",
+            "participation_rules": "",
+            "activities": "",
+            "roles": "",
+        } | texts
         return client.post("/communities/welding/charter/edit/", data)
 
     def test_it_saves_each_edit_as_a_new_version_with_a_diff(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -185,7 +222,9 @@ class TestCharter:
         assert "Arc and laser welding" in page and "Arc welding" in page
         assert page.index('class="del"') < page.index('class="add"')
 
-    def test_it_lets_the_sponsor_approve_only_the_latest_version(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    def test_it_lets_the_sponsor_approve_only_the_latest_version(
+        self, world: World, as_user
+    ) -> None:  # type: ignore[no-untyped-def]
         leader = as_user("leader")
         self.post_charter(leader, purpose="v1")
         self.post_charter(leader, purpose="v2")
@@ -216,26 +255,48 @@ class TestCharter:
 class TestObjectives:
     def test_it_adds_edits_and_deletes_objectives(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
         client = as_user("leader")
-        client.post("/communities/welding/objectives/new/", {
-            "year": YEAR, "title": "Run 6 webinars", "indicator": "webinars", "target": "6",
-            "result": "", "status": "planned"})
+        client.post(
+            "/communities/welding/objectives/new/",
+            {
+                "year": YEAR,
+                "title": "Run 6 webinars",
+                "indicator": "webinars",
+                "target": "6",
+                "result": "",
+                "status": "planned",
+            },
+        )
         objective = Objective.objects.get()
         page = client.get("/communities/welding/").content.decode()
         assert "Run 6 webinars" in page
-        client.post(f"/communities/welding/objectives/{objective.pk}/edit/", {
-            "year": YEAR, "title": "Run 6 webinars", "indicator": "webinars", "target": "6",
-            "result": "7", "status": "met"})
+        client.post(
+            f"/communities/welding/objectives/{objective.pk}/edit/",
+            {
+                "year": YEAR,
+                "title": "Run 6 webinars",
+                "indicator": "webinars",
+                "target": "6",
+                "result": "7",
+                "status": "met",
+            },
+        )
         objective.refresh_from_db()
         assert (objective.result, objective.status) == ("7", "met")
         client.post(f"/communities/welding/objectives/{objective.pk}/delete/")
         assert not Objective.objects.exists()
         assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
-            "objective.create", "objective.update", "objective.delete"]
+            "objective.create",
+            "objective.update",
+            "objective.delete",
+        ]
 
-    def test_it_requires_a_title_with_the_message_in_the_users_language(self, world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    def test_it_requires_a_title_with_the_message_in_the_users_language(
+        self, world: World, as_user
+    ) -> None:  # type: ignore[no-untyped-def]
         person = Person.objects.get(user=world.leader)
         person.language = "fr"
         person.save()
-        response = as_user("leader").post("/communities/welding/objectives/new/", {
-            "year": YEAR, "title": "", "status": "planned"})
+        response = as_user("leader").post(
+            "/communities/welding/objectives/new/", {"year": YEAR, "title": "", "status": "planned"}
+        )
         assert response.context["form"].errors["title"] == ["Ce champ est obligatoire."]

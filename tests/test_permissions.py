@@ -16,7 +16,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.fingerprint import db_fingerprint
 from tests.personas import World
 
-PERSONAS = ["anonymous", "outsider", "member", "core", "leader", "sponsor", "other_leader", "office"]
+PERSONAS = [
+    "anonymous",
+    "outsider",
+    "member",
+    "core",
+    "leader",
+    "sponsor",
+    "other_leader",
+    "office",
+]
 ALL_USERS = set(PERSONAS) - {"anonymous"}
 OFFICE = {"office"}
 LEADERS = {"office", "leader"}
@@ -32,7 +41,9 @@ def _objective(world: World) -> int:
 def _charter(world: World) -> int:
     from trellis.communities.models import CharterVersion
 
-    return CharterVersion.objects.create(community=world.welding, year=2026, version=1, purpose="x").pk
+    return CharterVersion.objects.create(
+        community=world.welding, year=2026, version=1, purpose="x"
+    ).pk
 
 
 def _membership(world: World) -> int:
@@ -48,7 +59,10 @@ MATRIX: dict[str, Case] = {
     "community_members": ("get", lambda w: "/communities/welding/members/", ALL_USERS, False),
     "charter": ("get", lambda w: "/communities/welding/charter/", ALL_USERS, False),
     "charter_version": (
-        "get", lambda w: f"/communities/welding/charter/{_charter(w)}/", ALL_USERS, False
+        "get",
+        lambda w: f"/communities/welding/charter/{_charter(w)}/",
+        ALL_USERS,
+        False,
     ),
     "people": ("get", lambda w: "/people/", ALL_USERS, False),
     "person_detail": ("get", lambda w: f"/people/{w.leader.person.pk}/", ALL_USERS, False),
@@ -62,24 +76,42 @@ MATRIX: dict[str, Case] = {
     "charter_edit": ("get", lambda w: "/communities/welding/charter/edit/", LEADERS, False),
     "objective_create": ("get", lambda w: "/communities/welding/objectives/new/", LEADERS, False),
     "objective_edit": (
-        "get", lambda w: f"/communities/welding/objectives/{_objective(w)}/edit/", LEADERS, False
+        "get",
+        lambda w: f"/communities/welding/objectives/{_objective(w)}/edit/",
+        LEADERS,
+        False,
     ),
     # Writes: allowed personas get a redirect and a change; the others change nothing.
     "community_join": ("post", lambda w: "/communities/cloud/join/", ALL_USERS, True),
     "community_leave": (
-        "post", lambda w: "/communities/welding/leave/", {"member", "core", "leader", "sponsor"}, True
+        "post",
+        lambda w: "/communities/welding/leave/",
+        {"member", "core", "leader", "sponsor"},
+        True,
     ),
     "member_role": (
-        "post", lambda w: f"/communities/welding/members/{_membership(w)}/role/", LEADERS, True
+        "post",
+        lambda w: f"/communities/welding/members/{_membership(w)}/role/",
+        LEADERS,
+        True,
     ),
     "member_remove": (
-        "post", lambda w: f"/communities/welding/members/{_membership(w)}/remove/", LEADERS, True
+        "post",
+        lambda w: f"/communities/welding/members/{_membership(w)}/remove/",
+        LEADERS,
+        True,
     ),
     "charter_approve": (
-        "post", lambda w: f"/communities/welding/charter/{_charter(w)}/approve/", APPROVERS, True
+        "post",
+        lambda w: f"/communities/welding/charter/{_charter(w)}/approve/",
+        APPROVERS,
+        True,
     ),
     "objective_delete": (
-        "post", lambda w: f"/communities/welding/objectives/{_objective(w)}/delete/", LEADERS, True
+        "post",
+        lambda w: f"/communities/welding/objectives/{_objective(w)}/delete/",
+        LEADERS,
+        True,
     ),
 }
 

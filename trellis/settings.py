@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "trellis.core",
     "trellis.people",
     "trellis.communities",
+    "trellis.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +113,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trellis.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE + WAL keep concurrent writers from failing with "database is locked"
     # (measured in docs/quality: deferred mode failed 98 % of read-then-write races).
@@ -218,5 +221,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env("LOG_LEVEL", "INFO" if not DEBUG else "WARNING"),
+    },
 }

@@ -54,7 +54,10 @@ class CommunityForm(forms.Form):
         help_text=_("Lower-case letters, digits and hyphens, for example cloud-security."),
     )
     purpose = forms.CharField(
-        label=_("Purpose"), max_length=500, required=False, help_text=_("The domain, in one sentence.")
+        label=_("Purpose"),
+        max_length=500,
+        required=False,
+        help_text=_("The domain, in one sentence."),
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
     tags = forms.CharField(
@@ -103,7 +106,8 @@ class CharterForm(forms.ModelForm):
         now = timezone.localdate().year
         if not (now - 5 <= year <= now + 1):
             raise forms.ValidationError(
-                _("Choose a year between %(first)s and %(last)s.") % {"first": now - 5, "last": now + 1}
+                _("Choose a year between %(first)s and %(last)s.")
+                % {"first": now - 5, "last": now + 1}
             )
         return year
 
@@ -118,7 +122,8 @@ class ObjectiveForm(forms.ModelForm):
         now = timezone.localdate().year
         if not (now - 5 <= year <= now + 1):
             raise forms.ValidationError(
-                _("Choose a year between %(first)s and %(last)s.") % {"first": now - 5, "last": now + 1}
+                _("Choose a year between %(first)s and %(last)s.")
+                % {"first": now - 5, "last": now + 1}
             )
         return year
 

@@ -49,7 +49,9 @@ class Community(models.Model):
         _("purpose"), max_length=500, blank=True, help_text=_("The domain, in one sentence.")
     )
     description = models.TextField(_("description"), blank=True)
-    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="communities")
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), blank=True, related_name="communities"
+    )
     business_units = models.ManyToManyField(
         BusinessUnit, verbose_name=_("business units"), blank=True, related_name="communities"
     )
@@ -96,6 +98,9 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.community} → {self.stage} ({self.on})"
 
 
 class Membership(models.Model):

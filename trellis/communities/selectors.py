@@ -33,7 +33,11 @@ class CatalogueFilters:
     sort: str = "name"
 
 
-SORTS = {"name": ("name",), "-members": ("-member_count", "name"), "-launched": ("-launched", "name")}
+SORTS = {
+    "name": ("name",),
+    "-members": ("-member_count", "name"),
+    "-launched": ("-launched", "name"),
+}
 
 
 def _active_member_count() -> Subquery:
@@ -50,9 +54,9 @@ def _active_member_count() -> Subquery:
 def leaders_prefetch() -> Prefetch:
     return Prefetch(
         "memberships",
-        queryset=Membership.objects.filter(
-            left__isnull=True, role__in=LEADER_ROLES
-        ).select_related("person").order_by("role", "person__name"),
+        queryset=Membership.objects.filter(left__isnull=True, role__in=LEADER_ROLES)
+        .select_related("person")
+        .order_by("role", "person__name"),
         to_attr="key_people",
     )
 
@@ -122,14 +126,15 @@ def programme_glance(year: int, end_of_year: dt.date) -> ProgrammeGlance:
         closed__lt=start
     )
     by_stage = dict(
-        Community.objects.order_by().values_list("stage").annotate(n=Count("id")).values_list("stage", "n")
+        Community.objects.order_by()
+        .values_list("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
     )
-    active = Membership.objects.filter(
-        community__in=counting, joined__lte=end_of_year
-    ).filter(Q(left__isnull=True) | Q(left__gt=end_of_year))
-    agg = active.aggregate(
-        total=Count("id"), unique=Count("person", distinct=True)
+    active = Membership.objects.filter(community__in=counting, joined__lte=end_of_year).filter(
+        Q(left__isnull=True) | Q(left__gt=end_of_year)
     )
+    agg = active.aggregate(total=Count("id"), unique=Count("person", distinct=True))
     # members_sum counts distinct people per community, which equals the active
     # memberships because a person has at most one active membership per community.
     charters = (
@@ -192,5 +197,6 @@ def charter_diff(old: CharterVersion | None, new: CharterVersion) -> list[dict[s
             if line.startswith("? "):
                 continue
             lines.append({"op": line[:1].strip() or "=", "text": line[2:]})
-        sections.append({"field": CharterVersion._meta.get_field(field).verbose_name, "lines": lines})
+        label = getattr(CharterVersion._meta.get_field(field), "verbose_name", field)
+        sections.append({"field": label, "lines": lines})
     return sections

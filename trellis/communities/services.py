@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trellis.core.audit import Actor, audit_record, diff_fields
 from trellis.communities.models import (
     CharterVersion,
     Community,
@@ -25,9 +24,19 @@ from trellis.communities.models import (
     StageChange,
     Tag,
 )
+from trellis.core.audit import Actor, audit_record, diff_fields
 from trellis.people.models import BusinessUnit, Person
 
-COMMUNITY_FIELDS = ["name", "slug", "purpose", "description", "languages", "stage", "launched", "closed"]
+COMMUNITY_FIELDS = [
+    "name",
+    "slug",
+    "purpose",
+    "description",
+    "languages",
+    "stage",
+    "launched",
+    "closed",
+]
 OBJECTIVE_FIELDS = ["year", "title", "indicator", "target", "result", "status"]
 
 
@@ -117,7 +126,9 @@ def community_update(
         old_bus = sorted(community.business_units.values_list("name", flat=True))
         new_tags = sorted(t.strip() for t in (tags if tags is not None else old_tags) if t.strip())
         new_bus = sorted(
-            b.strip() for b in (business_units if business_units is not None else old_bus) if b.strip()
+            b.strip()
+            for b in (business_units if business_units is not None else old_bus)
+            if b.strip()
         )
         _set_labels(community, tags=new_tags, business_units=new_bus)
         if new_tags != old_tags:
@@ -210,7 +221,9 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
 
 
 @transaction.atomic
-def membership_end(*, actor: Actor, membership: Membership, left: dt.date | None = None) -> Membership:
+def membership_end(
+    *, actor: Actor, membership: Membership, left: dt.date | None = None
+) -> Membership:
     left = left or today()
     if membership.left is not None:
         return membership
@@ -246,8 +259,10 @@ def charter_save(*, actor: Actor, community: Community, year: int, **texts: str)
     # Lock the community row so two editors cannot both create version N+1.
     Community.objects.select_for_update().filter(pk=community.pk).first()
     previous = current_charter(community, year) or current_charter(community)
-    if previous is not None and previous.year == year and all(
-        getattr(previous, f) == texts.get(f, "") for f in CharterVersion.TEXT_FIELDS
+    if (
+        previous is not None
+        and previous.year == year
+        and all(getattr(previous, f) == texts.get(f, "") for f in CharterVersion.TEXT_FIELDS)
     ):
         return previous
     last = community.charters.filter(year=year).order_by("-version").first()
@@ -289,7 +304,10 @@ def charter_approve(
         actor=actor,
         action="charter.approve",
         obj=version,
-        changes={"approved_on": version.approved_on.isoformat(), "approved_by": str(approver or "")},
+        changes={
+            "approved_on": version.approved_on.isoformat(),
+            "approved_by": str(approver or ""),
+        },
     )
     return version
 

@@ -17,8 +17,14 @@ urlpatterns = [
     path("<slug:slug>/charter/", views.charter_view, name="charter"),
     path("<slug:slug>/charter/edit/", views.charter_edit, name="charter_edit"),
     path("<slug:slug>/charter/<int:pk>/", views.charter_version_view, name="charter_version"),
-    path("<slug:slug>/charter/<int:pk>/approve/", views.charter_approve_view, name="charter_approve"),
+    path(
+        "<slug:slug>/charter/<int:pk>/approve/", views.charter_approve_view, name="charter_approve"
+    ),
     path("<slug:slug>/objectives/new/", views.objective_create, name="objective_create"),
     path("<slug:slug>/objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
-    path("<slug:slug>/objectives/<int:pk>/delete/", views.objective_delete_view, name="objective_delete"),
+    path(
+        "<slug:slug>/objectives/<int:pk>/delete/",
+        views.objective_delete_view,
+        name="objective_delete",
+    ),
 ]

@@ -58,7 +58,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
             sort=data["sort"] or "name",
         )
     page = Paginator(selectors.catalogue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    params = {k: str(v) for k, v in request.GET.items() if k != "page" and v}
     context = {
         "form": form,
         "page": page,
@@ -66,7 +66,8 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
         "nav": "communities",
         "filtered": bool(params),
     }
-    template = "communities/_results.html" if request.htmx else "communities/catalogue.html"
+    is_htmx = bool(getattr(request, "htmx", False))
+    template = "communities/_results.html" if is_htmx else "communities/catalogue.html"
     return render(request, template, context)
 
 
@@ -75,7 +76,9 @@ def _community_context(request: HttpRequest, community: Community, tab: str) -> 
     mine = services.active_membership(me, community) if me else None
     key_people = list(
         Membership.objects.filter(
-            community=community, left__isnull=True, role__in=[Role.SPONSOR, Role.LEADER, Role.CO_LEADER]
+            community=community,
+            left__isnull=True,
+            role__in=[Role.SPONSOR, Role.LEADER, Role.CO_LEADER],
         ).select_related("person")
     )
     key_people.sort(key=selectors.role_order)
@@ -102,7 +105,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "charter": charter,
             "year": year,
-            "objectives": list(community.objectives.filter(year__gte=year - 1).order_by("-year", "id")),
+            "objectives": list(
+                community.objectives.filter(year__gte=year - 1).order_by("-year", "id")
+            ),
             "tags": list(community.tags.all()),
             "business_units": list(community.business_units.all()),
             "spaces": list(community.spaces.all()),
@@ -171,7 +176,9 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("Community saved."))
         return redirect(community)
     return render(
-        request, "communities/form.html", {"form": form, "community": community, "nav": "communities"}
+        request,
+        "communities/form.html",
+        {"form": form, "community": community, "nav": "communities"},
     )
 
 
@@ -207,7 +214,9 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     if me is None:
         raise PermissionDenied
     if services.active_membership(me, community) is not None:
-        messages.info(request, _("You are already a member of %(name)s.") % {"name": community.name})
+        messages.info(
+            request, _("You are already a member of %(name)s.") % {"name": community.name}
+        )
         return redirect(community)
     try:
         services.membership_add(actor=request.user, person=me, community=community)
@@ -252,7 +261,7 @@ def community_members_view(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "communities/members.html", context)
 
 
-def _assignable_roles(request: HttpRequest, community: Community) -> list[tuple[str, str]]:
+def _assignable_roles(request: HttpRequest, community: Community) -> list[tuple[str, Any]]:
     """Leaders manage roles in their community; only the programme office names sponsors."""
     if is_programme_office(request.user):
         return list(Role.choices)
@@ -263,7 +272,7 @@ def _assignable_roles(request: HttpRequest, community: Community) -> list[tuple[
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_for_user(request.user, slug, write=True)
     form = MemberAddForm(request.POST or None)
-    form.fields["role"].choices = _assignable_roles(request, community)
+    form.fields["role"].choices = _assignable_roles(request, community)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_add(
@@ -299,7 +308,7 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = community_for_user(request.user, slug, write=True)
     membership = _membership(community, pk)
     form = RoleForm(request.POST)
-    form.fields["role"].choices = _assignable_roles(request, community)
+    form.fields["role"].choices = _assignable_roles(request, community)  # type: ignore[attr-defined]
     if membership.role == Role.SPONSOR and not is_programme_office(request.user):
         raise PermissionDenied
     if form.is_valid():
@@ -320,7 +329,9 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if membership.role == Role.SPONSOR and not is_programme_office(request.user):
         raise PermissionDenied
     services.membership_end(actor=request.user, membership=membership)
-    messages.success(request, _("%(name)s is no longer a member.") % {"name": membership.person.name})
+    messages.success(
+        request, _("%(name)s is no longer a member.") % {"name": membership.person.name}
+    )
     return redirect("community_members", slug=community.slug)
 
 

@@ -30,9 +30,9 @@ def is_programme_office(user: User) -> bool:
     if cached is None:
         cached = bool(
             getattr(user, "is_superuser", False)
-            or user.groups.filter(name=PROGRAMME_OFFICE_GROUP).exists()  # type: ignore[union-attr]
+            or user.groups.filter(name=PROGRAMME_OFFICE_GROUP).exists()  # type: ignore[attr-defined]
         )
-        user._trellis_is_office = cached  # type: ignore[union-attr]
+        user._trellis_is_office = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -46,8 +46,8 @@ def person_for_user(user: User) -> Person | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_trellis_person"):
-        user._trellis_person = Person.objects.filter(user_id=user.pk).first()  # type: ignore[union-attr]
-    return user._trellis_person  # type: ignore[union-attr]
+        user._trellis_person = Person.objects.filter(user_id=user.pk).first()  # type: ignore[attr-defined]
+    return user._trellis_person  # type: ignore[attr-defined]
 
 
 def roles_in(user: User, community: Community) -> set[str]:

@@ -41,7 +41,7 @@ def audit_record(
     if user is not None:
         label = user.get_username()
     return AuditEntry.objects.create(
-        actor=user,
+        actor=user,  # type: ignore[misc]
         actor_label=label,
         action=action,
         object_type=object_type,
@@ -51,7 +51,9 @@ def audit_record(
     )
 
 
-def diff_fields(before: models.Model | None, after: models.Model, fields: list[str]) -> dict[str, Any]:
+def diff_fields(
+    before: models.Model | None, after: models.Model, fields: list[str]
+) -> dict[str, Any]:
     """The fields whose values differ, as {field: [old, new]}."""
     changes: dict[str, Any] = {}
     for name in fields:

@@ -26,6 +26,10 @@ class ProgrammeSettingsForm(forms.ModelForm):
 
     def clean_primary_colour(self) -> str:
         value: str = self.cleaned_data["primary_colour"].strip()
-        if len(value) != 7 or value[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in value[1:]):
+        if (
+            len(value) != 7
+            or value[0] != "#"
+            or any(c not in "0123456789abcdefABCDEF" for c in value[1:])
+        ):
             raise forms.ValidationError(_("Use a hexadecimal colour such as #1f5f8b."))
         return value.lower()

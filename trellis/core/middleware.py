@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.utils.cache import patch_vary_headers
 
 from trellis.core.access import person_for_user
@@ -28,7 +29,7 @@ def choose_language(request: HttpRequest) -> str:
     if person is not None and person.language in SUPPORTED:
         return person.language
     if request.META.get("HTTP_ACCEPT_LANGUAGE"):
-        for lang, _q in translation.trans_real.parse_accept_lang_header(
+        for lang, _q in parse_accept_lang_header(
             request.META["HTTP_ACCEPT_LANGUAGE"]
         ):
             code = lang.split("-")[0].lower()
@@ -64,7 +65,12 @@ class SecurityHeadersMiddleware:
         else:
             # The admin's own pages use a few inline scripts.
             response.headers.setdefault(
-                "Content-Security-Policy", CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+                "Content-Security-Policy",
+                CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+                    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+                ),
             )
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         return response

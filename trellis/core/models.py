@@ -79,3 +79,6 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     username = models.CharField(max_length=254, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip} {self.at:%Y-%m-%d %H:%M}"

@@ -23,7 +23,9 @@ def split_list(value: str) -> list[str]:
 
 
 class CatalogueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=200, widget=forms.SearchInput
+    )
     stage = forms.ChoiceField(
         label=_("Stage"), required=False, choices=[("", _("All stages")), *Stage.choices]
     )
@@ -41,9 +43,7 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Name, purpose or tag")}
-        )
+        self.fields["q"].widget.attrs.update({"placeholder": _("Name, purpose or tag")})
 
 
 class CommunityForm(forms.Form):

@@ -71,11 +71,28 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "trellis.core",
     "trellis.people",
     "trellis.communities",
     "trellis.onboarding",
+    "trellis.activity",
 ]
+
+# Background work (imports, e-mails, PDFs, year snapshots): django-tasks on the database
+# backend; `trellis worker` runs a worker, and several workers on several hosts are safe.
+# TASKS_BACKEND=immediate runs tasks inline (tests, quick local use).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env("TASKS_BACKEND", "database") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

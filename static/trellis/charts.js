@@ -1,0 +1,13 @@
+// Draw every chart of the page from its Vega-Lite spec (a JSON script tag), with the
+// locally served vega bundle. The table beside each chart stays for those who prefer numbers.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof window.vegaEmbed !== "function") { return; }
+  document.querySelectorAll("[data-chart-spec]").forEach(function (el) {
+    var source = document.getElementById(el.getAttribute("data-chart-spec"));
+    if (!source) { return; }
+    var spec = JSON.parse(source.textContent);
+    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
+      el.classList.add("chart-drawn");
+    }).catch(function (error) { el.setAttribute("data-chart-error", String(error)); });
+  });
+});

@@ -79,3 +79,15 @@ def test_it_documents_only_commands_that_exist():
     documented = set(DOCUMENTED_COMMAND.findall(COMMANDS.read_text(encoding="utf-8")))
     unknown = sorted(documented - set(get_commands()))
     assert not unknown, f"docs/commands.md documents commands that do not exist: {unknown}"
+
+
+def test_it_links_only_to_files_that_exist():
+    link = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+    broken = []
+    for page in [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for target in link.findall(page.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:", target):
+                continue  # http:, https:, mailto:
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken

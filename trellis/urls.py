@@ -13,6 +13,7 @@ urlpatterns = [
     path("programme/", core_views.programme_home, name="programme_home"),
     path("programme/settings/", core_views.programme_settings, name="programme_settings"),
     path("programme/audit/", core_views.audit_log, name="audit_log"),
+    path("programme/", include("trellis.onboarding.urls")),
     path("communities/", include("trellis.communities.urls")),
     path("people/", include("trellis.people.urls")),
     path("admin/", admin.site.urls),

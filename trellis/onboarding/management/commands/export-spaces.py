@@ -1,0 +1,6 @@
+from trellis.onboarding.commandline import ExportCommand
+
+
+class Command(ExportCommand):
+    help = "Write spaces.csv of the whole programme (the format import reads back)."
+    kind = "spaces"

@@ -1,8 +1,9 @@
 // Draw every chart of the page from its Vega-Lite spec (a JSON script tag), with the
 // locally served vega bundle. The table beside each chart stays for those who prefer numbers.
-document.addEventListener("DOMContentLoaded", function () {
+// Charts that htmx swaps in (dashboard filters) are drawn when they settle.
+function drawCharts(root) {
   if (typeof window.vegaEmbed !== "function") { return; }
-  document.querySelectorAll("[data-chart-spec]").forEach(function (el) {
+  root.querySelectorAll("[data-chart-spec]:not(.chart-drawn)").forEach(function (el) {
     var source = document.getElementById(el.getAttribute("data-chart-spec"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
@@ -10,4 +11,6 @@ document.addEventListener("DOMContentLoaded", function () {
       el.classList.add("chart-drawn");
     }).catch(function (error) { el.setAttribute("data-chart-error", String(error)); });
   });
-});
+}
+document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });

@@ -104,3 +104,33 @@ def person_for_user_view(user: User, pk: int) -> Person:
     if person is None:
         raise Http404
     return person
+
+
+DASHBOARD_ROLES = (Role.SPONSOR, *LEADER_ROLES)
+
+
+def can_see_dashboard(user: User) -> bool:
+    """The programme dashboard and its exports: the office, sponsors, leaders and co-leaders.
+
+    Sponsors read it to steer; leaders see where their community stands among the others.
+    Its figures are programme aggregates and per-community KPIs, never about a person.
+    """
+    if not user.is_authenticated:
+        return False
+    if is_programme_office(user):
+        return True
+    cached = getattr(user, "_trellis_dashboard", None)
+    if cached is None:
+        person = person_for_user(user)
+        cached = person is not None and (
+            Membership.objects.filter(
+                person=person, left__isnull=True, role__in=DASHBOARD_ROLES
+            ).exists()
+        )
+        user._trellis_dashboard = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def require_dashboard_reader(user: User) -> None:
+    if not can_see_dashboard(user):
+        raise PermissionDenied

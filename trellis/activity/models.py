@@ -12,6 +12,10 @@ Design (issue 4, "storage for speed"):
   counts (a year's active contributors = distinct contributors over its months).
 - A contributor key is the person's id when the author resolves to a person, else the
   negated `EsnAuthor` id, so distinct counts need one integer column.
+- `Message.day` is the message's day in the programme time zone, computed once at import
+  (SQLite has no time zones), so rollups group by a column instead of converting times.
+  Message has only two secondary indexes (natural key; space and day): every index costs
+  import throughput, and nothing reads messages by author or by time except the rollups.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ class Space(models.Model):
         related_name="esn_spaces",
     )
     first_seen = models.DateTimeField(auto_now_add=True)
+    # Kept up to date by the rollup rebuild, so that lists sort spaces by volume without
+    # aggregating: counted messages (posts + replies for aggregate sources) and last day.
+    volume = models.PositiveBigIntegerField(_("messages"), default=0)
+    last_day = models.DateField(_("last activity"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ESN space")
@@ -116,11 +124,15 @@ class Message(models.Model):
 
     source = models.CharField(max_length=16, choices=Source.choices)
     external_id = models.CharField(max_length=64)
-    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="messages")
+    # No single-column indexes: (space, day) serves lookups by space.
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
-        EsnAuthor, null=True, on_delete=models.SET_NULL, related_name="messages"
+        EsnAuthor, null=True, on_delete=models.SET_NULL, related_name="messages", db_index=False
     )
     created_at = models.DateTimeField()
+    day = models.DateField()  # created_at's day in the programme time zone
     is_post = models.BooleanField()  # starts a thread; else a reply
     reactions = models.PositiveIntegerField(default=0)
     # False for deleted messages, private conversations/DMs and system messages.
@@ -132,7 +144,7 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="message_natural_key")
         ]
-        indexes = [models.Index(fields=["space", "created_at"])]
+        indexes = [models.Index(fields=["space", "day"], name="message_space_day")]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}"
@@ -174,7 +186,11 @@ class SpaceMonthContributor(models.Model):
                 fields=["space", "month", "contributor"], name="spacemonthcontributor_unique"
             )
         ]
-        indexes = [models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["month"]),
+            # Which spaces and months an author's contributions touch (alias changes).
+            models.Index(fields=["contributor"], name="smc_contributor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.space_id} {self.month} {self.contributor}"
@@ -221,6 +237,8 @@ class ImportJob(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     dry_run = models.BooleanField(default=False)
+    # Source options, e.g. {"memberships": true} to add Slack channel members.
+    options: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
     progress = models.PositiveIntegerField(default=0)  # rows read so far
     total = models.PositiveIntegerField(null=True, blank=True)  # rows expected, when known
     counts: models.JSONField[Any, Any] = models.JSONField(default=dict, blank=True)
@@ -232,6 +250,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of a running import; a running job without one for a while was
+    # killed and may be retried.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -15,16 +15,18 @@ Semantics where the HR extract is silent:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import F
+from django.db import connection
+from django.db.models import F, Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +48,8 @@ OPTIONAL = (
 # Plain text fields copied as they are, with their maximum length.
 TEXT_FIELDS = {"name": 200, "country": 100, "site": 200, "job_title": 200}
 BATCH = 500
+# Waves of creation (levels of the management tree) before the rest is fixed by an UPDATE.
+MAX_WAVES = 30
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 # Positions in a snapshot tuple of an existing person.
@@ -396,14 +400,71 @@ def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + BATCH]
 
 
+def _update_many(fields: list[str], rows: list[list[Any]]) -> None:
+    """UPDATE person SET fields WHERE id for each row (the id last), as one executemany.
+
+    QuerySet.bulk_update builds a CASE expression per field and batch: measured 30 times
+    slower than the import itself on 50,000 rows. A prepared UPDATE run by executemany
+    does the same work in bulk on SQLite and PostgreSQL.
+    """
+    if not rows:
+        return
+    meta = Person._meta
+    model_fields = [cast(Field, meta.get_field(name)) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in model_fields)
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column if meta.pk else "id"))
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (names from _meta)
+    preps = [f.get_db_prep_save for f in model_fields]
+    params = [
+        [prep(value, connection) for prep, value in zip(preps, row, strict=False)] + [row[-1]]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 5000):
+            cursor.executemany(sql, params[start : start + 5000])
+
+
+def _create(
+    entries: list[_Entry],
+    id_of: dict[str, int],
+    manager_id: Callable[[_Entry], int | None],
+    bu_id: Callable[[_Entry], int | None],
+    now: dt.datetime,
+) -> None:
+    """bulk_create these new people; record their ids in `id_of` and on the entries."""
+    created = [
+        Person(
+            **entry.values,
+            business_unit_id=bu_id(entry),
+            manager_id=manager_id(entry),
+            created_at=now,
+            updated_at=now,
+        )
+        for entry in entries
+    ]
+    Person.objects.bulk_create(created, batch_size=BATCH)
+    if any(p.pk is None for p in created):  # backends that cannot return ids
+        wanted = {e.email for e in entries}
+        ids = {
+            email: pk
+            for pk, email in Person.objects.annotate(e=Lower("email")).values_list("id", "e")
+            if email in wanted
+        }
+        for person in created:
+            person.pk = ids[person.email]
+    for entry, person in zip(entries, created, strict=True):
+        entry.target = person.pk
+        id_of[entry.email] = person.pk
+
+
 def apply_plan(plan: Plan) -> None:
     """Write a valid plan with bulk statements. Call inside transaction.atomic().
 
     1. create the missing business units;
-    2. create the new people (without managers: they may manage each other);
+    2. create the new people in waves, each with its manager (managers may be new too);
     3. update the changed people, managers included, now that every id is known;
-    4. set the managers of the new people;
-    5. reactivate logins of reactivated people; deactivate the missing people, their
+    4. reactivate logins of reactivated people; deactivate the missing people, their
        logins (which ends their sessions) and end their active memberships today.
     """
     columns = plan.header
@@ -421,33 +482,41 @@ def apply_plan(plan: Plan) -> None:
         return None if entry.business_unit is None else plan.bu_ids[entry.business_unit.lower()]
 
     new_entries = [e for e in plan.entries if e.target is None]
-    created = [
-        Person(
-            **entry.values,
-            business_unit_id=bu_id(entry),
-            created_at=now,
-            updated_at=now,
-        )
-        for entry in new_entries
-    ]
-    Person.objects.bulk_create(created, batch_size=BATCH)
-    if any(p.pk is None for p in created):  # backends that cannot return ids
-        wanted = {e.email for e in new_entries}
-        ids = {
-            email: pk
-            for pk, email in Person.objects.annotate(e=Lower("email")).values_list("id", "e")
-            if email in wanted
-        }
-        for person in created:
-            person.pk = ids[person.email]
-    for entry, person in zip(new_entries, created, strict=True):
-        entry.target = person.pk
-    id_of = {e.email: e.target for e in plan.entries}
+    id_of: dict[str, int] = {e.email: e.target for e in plan.entries if e.target is not None}
 
     def manager_id(entry: _Entry) -> int | None:
         if entry.manager_email is None:
             return None
         return id_of.get(entry.manager_email) or plan.by_email[entry.manager_email]
+
+    # New people are created in waves so that each is created with its manager: first
+    # those whose manager already exists, then those managed by the first wave, and so on
+    # (a management tree is a few levels deep). What is left after MAX_WAVES, or a cycle
+    # among new people, is created without managers and fixed by one UPDATE pass.
+    new_emails = {e.email for e in new_entries}
+    pending: list[_Entry] = new_entries
+    late: list[_Entry] = []
+    for _wave in range(MAX_WAVES):
+        wave = [
+            e
+            for e in pending
+            if e.manager_email is None
+            or e.manager_email not in new_emails
+            or e.manager_email in id_of
+        ]
+        if not wave:
+            break
+        _create(wave, id_of, manager_id, bu_id, now)
+        done = {id(e) for e in wave}
+        pending = [e for e in pending if id(e) not in done]
+        if not pending:
+            break
+    if pending:
+        late = pending
+        _create(late, id_of, lambda e: None, bu_id, now)
+        _update_many(
+            ["manager"], [[manager_id(e), e.target] for e in late if e.manager_email is not None]
+        )
 
     fields = list(plan.entries[0].values) if plan.entries else []
     fields += ["is_active", "updated_at"]
@@ -459,18 +528,11 @@ def apply_plan(plan: Plan) -> None:
     for entry in plan.entries:
         if not entry.changed:
             continue
-        person = Person(pk=entry.target, **entry.values, is_active=True, updated_at=now)
-        person.business_unit_id = bu_id(entry)
-        person.manager_id = manager_id(entry)
-        updates.append(person)
-    Person.objects.bulk_update(updates, fields, batch_size=BATCH)
-    if "manager_email" in columns:
-        managed = []
-        for entry, person in zip(new_entries, created, strict=True):
-            if entry.manager_email is not None:
-                person.manager_id = manager_id(entry)
-                managed.append(person)
-        Person.objects.bulk_update(managed, ["manager"], batch_size=BATCH)
+        values = {**entry.values, "is_active": True, "updated_at": now}
+        values["business_unit"] = bu_id(entry)
+        values["manager"] = manager_id(entry)
+        updates.append([values[f] for f in fields] + [entry.target])
+    _update_many(fields, updates)
 
     user_model = get_user_model()
     user_at = _SNAPSHOT_FIELDS.index("user_id")

@@ -13,17 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from trellis.core.access import require_programme_office
+from trellis.lib.uploads import MAX_AGE, discard_upload, load_upload, store_upload
 from trellis.onboarding.forms import KIND_CHOICES, ProgrammeImportForm
 from trellis.onboarding.report import SAMPLE_SIZE, ImportFileError, ImportReport
 from trellis.onboarding.selectors import export_csv
 from trellis.onboarding.services import import_file
-from trellis.onboarding.uploads import (
-    MAX_AGE_SECONDS,
-    UploadMissing,
-    upload_discard,
-    upload_load,
-    upload_store,
-)
 
 # The "Apply" button carries a signed token naming the previewed file and its options,
 # so the apply runs exactly what was previewed.
@@ -81,16 +75,18 @@ def programme_import(request: HttpRequest) -> HttpResponse:
         return _page(request, fresh, file_error=exc)
     token = None
     if report.ok:
-        payload = {"kind": kind, "sha256": upload_store(data), "filename": filename, **options}
+        payload = {"kind": kind, "sha256": store_upload(data), "filename": filename, **options}
         token = signing.dumps(payload, salt=APPLY_SALT)
     return _page(request, fresh, report=report, token=token)
 
 
 def _apply(request: HttpRequest) -> HttpResponse:
     try:
-        payload = signing.loads(request.POST["token"], salt=APPLY_SALT, max_age=MAX_AGE_SECONDS)
-        data = upload_load(str(payload["sha256"]))
-    except (signing.BadSignature, UploadMissing, KeyError, TypeError):
+        payload = signing.loads(request.POST["token"], salt=APPLY_SALT, max_age=MAX_AGE)
+        data = load_upload(str(payload["sha256"]))
+    except (signing.BadSignature, KeyError, TypeError):
+        data = None
+    if data is None:
         messages.error(request, _("The previewed file is no longer available: upload it again."))
         return redirect("programme_import")
     kind = str(payload["kind"])
@@ -110,7 +106,7 @@ def _apply(request: HttpRequest) -> HttpResponse:
     if not report.applied:
         # The programme changed since the preview and rows are now rejected.
         return _page(request, form, report=report)
-    upload_discard(str(payload["sha256"]))
+    discard_upload(str(payload["sha256"]))
     messages.success(request, report.summary())
     return redirect("programme_import")
 

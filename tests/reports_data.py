@@ -10,7 +10,9 @@ rather than from Trellis. The same (year, size, seed) always writes the same row
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,9 +45,7 @@ class Made:
     # (slug, year) -> people with a membership active at the end of the year
     members: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     # (slug, year) -> contributor keys
-    contributors: dict[tuple[str, int], set[int]] = field(
-        default_factory=lambda: defaultdict(set)
-    )
+    contributors: dict[tuple[str, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     unit: BusinessUnit | None = None
     tag: Tag | None = None
 
@@ -98,22 +98,22 @@ def build_programme(
             # Every fourth member left during the year before.
             left = dt.date(year - 1, 12, 31) if j % 4 == 3 else None
             memberships.append(
-                Membership(
-                    person=person, community=community, role=role, joined=joined, left=left
-                )
+                Membership(person=person, community=community, role=role, joined=joined, left=left)
             )
             if left is None:
                 made.members[(community.slug, year)].add(person.pk)
                 made.members[(community.slug, year - 1)].add(person.pk)
         for y in (year - 1, year):
-            for day in sorted(
-                rnd.sample(range(365), 5 + i % 4)
-            ):
+            for day in sorted(rnd.sample(range(365), 5 + i % 4)):
                 date = dt.date(y, 1, 1) + dt.timedelta(days=day)
                 posts, replies = rnd.randint(0, 9), rnd.randint(0, 20)
                 days.append(
                     SpaceDay(
-                        space=space, day=date, posts=posts, replies=replies, reactions=rnd.randint(0, 5)
+                        space=space,
+                        day=date,
+                        posts=posts,
+                        replies=replies,
+                        reactions=rnd.randint(0, 5),
                     )
                 )
                 made.messages[(community.slug, y)] += posts + replies
@@ -121,7 +121,9 @@ def build_programme(
             writers = rnd.sample(chosen, 1 + i % 4)
             for person in writers:
                 month = dt.date(y, rnd.randint(1, 12), 1)
-                months.append(SpaceMonthContributor(space=space, month=month, contributor=person.pk))
+                months.append(
+                    SpaceMonthContributor(space=space, month=month, contributor=person.pk)
+                )
                 made.contributors[(community.slug, y)].add(person.pk)
             for k in range(2):
                 start = dt.date(y, rnd.randint(1, 12), 10 + k)
@@ -170,5 +172,13 @@ def build_programme(
     return made
 
 
-def month_totals(rows: list[dict[str, Any]], key: str) -> list[int]:
-    return [row[key] for row in rows]
+def specs(html: bytes) -> dict[str, dict[str, Any]]:
+    """The Vega-Lite specs of a page, by chart id."""
+    found = re.findall(
+        r'<script id="([\w-]+)-spec" type="application/json">(.*?)</script>', html.decode(), re.S
+    )
+    return {chart_id: json.loads(body) for chart_id, body in found}
+
+
+def series(spec: dict[str, Any], value: str, key: str | None = None, equals: str = "") -> list[Any]:
+    return [row[value] for row in spec["data"]["values"] if key is None or str(row[key]) == equals]

@@ -131,6 +131,10 @@ COVERED_ELSEWHERE: dict[str, str] = {
     "people_import": "tests/test_people_import.py",
     "programme_import": "tests/test_onboarding_permissions.py",
     "programme_export": "tests/test_onboarding_permissions.py",
+    "dashboard": "tests/test_reports_permissions.py",
+    "dashboard_export_csv": "tests/test_reports_permissions.py",
+    "dashboard_export_xlsx": "tests/test_reports_permissions.py",
+    "community_scorecard": "tests/test_reports_permissions.py",
 }
 
 

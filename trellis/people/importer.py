@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trellis.communities.models import Membership
+from trellis.lib.safe_export import FORMULA_PREFIXES
 from trellis.lib.tabular import Row
 from trellis.people.models import BusinessUnit, Person
 
@@ -153,8 +154,15 @@ def _language(value: str) -> str | None:
     return code if code in LANGUAGE_CODES or not value.strip() else None
 
 
+def _unguard(value: str) -> str:
+    """Drop the apostrophe an export puts before a formula character (lib.safe_export)."""
+    if value[:1] == "'" and value[1:2] and value[1:2] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
 def _parse(row: Row, header: Sequence[str], errors: list[RowError]) -> _Entry | None:
-    v = row.values
+    v = {k: _unguard(value) for k, value in row.values.items()}
     problems: list[str] = []
     email = v["email"].lower()
     if not email:

@@ -510,3 +510,10 @@ def test_it_removes_the_formula_guard_of_exports(world: World, tmp_path: Path):
     rows = [["x@example.com", "'-Xavier-", "", "", "", "", "'=job"]]
     assert cli(tmp_path, csv_bytes(rows, header=HEADER[:7]))[0] == 0
     assert (person("x@example.com").name, person("x@example.com").job_title) == ("-Xavier-", "=job")
+
+
+def test_it_refuses_to_deactivate_everyone_from_an_empty_extract(world: World, tmp_path: Path):
+    before = db_fingerprint()
+    code, _, err = cli(tmp_path, b"email,name\r\n", "--deactivate-missing")
+    assert code == 1 and "line 1: " in err
+    assert db_fingerprint() == before

@@ -31,7 +31,8 @@ def _sweep(directory: Path) -> None:
     limit = time.time() - MAX_AGE
     for entry in directory.iterdir():
         try:
-            if entry.stat().st_mtime < limit:
+            # Only our files: other importers keep their own subdirectories here.
+            if entry.is_file() and entry.stat().st_mtime < limit:
                 entry.unlink()
         except OSError:
             pass  # another request removed it

@@ -324,6 +324,11 @@ def plan_import(
                         % {"lines": others, "person": f"{snapshot[pk][3]} <{snapshot[pk][1]}>"},
                     )
                 )
+    if report.deactivate_missing and report.read == 0:
+        # A header-only "full extract" would deactivate everyone: surely a wrong file.
+        errors.append(
+            RowError(1, _("the file has no people: nobody is deactivated by an empty extract."))
+        )
     errors.sort(key=lambda e: e.line)
 
     bu_ids = {name.lower(): pk for pk, name in BusinessUnit.objects.values_list("id", "name")}

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trellis.communities.models import (
     Community,
@@ -70,6 +71,16 @@ MEMBERSHIP_COLUMNS = ["email", "community", "role", "joined", "left", "name"]
 SPACE_COLUMNS = ["source", "space", "community", "url"]
 
 BATCH = 1000
+STAGES = tuple(Stage.values)
+ROLES = tuple(Role.values)
+SOURCES = tuple(SpaceLink.Source.values)
+# Built once: translating per row would cost more than reading the row.
+UNKNOWN_STAGE = gettext_lazy("Unknown stage “%(value)s” (expected one of: %(choices)s).")
+UNKNOWN_ROLE = gettext_lazy("Unknown role “%(value)s” (expected one of: %(choices)s).")
+UNKNOWN_SOURCE = gettext_lazy("Unknown source “%(value)s” (expected one of: %(choices)s).")
+SAME_SLUG = gettext_lazy("this slug")
+SAME_MEMBERSHIP = gettext_lazy("a membership of this person in this community joined that day")
+SAME_SPACE = gettext_lazy("a mapping of this space")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -94,7 +105,7 @@ def _atomic(dry_run: bool) -> contextlib.AbstractContextManager[Any]:
     return contextlib.nullcontext() if dry_run else transaction.atomic()
 
 
-def _choice(value: str, choices: Sequence[str], message: str) -> str:
+def _choice(value: str, choices: Sequence[str], message: Any) -> str:
     normalised = value.strip().lower()
     if normalised not in choices:
         raise CellError(message % {"value": value[:60], "choices": ", ".join(choices)})
@@ -116,7 +127,7 @@ def _duplicates(
     key: Any,
     row: Row,
     content: Any,
-    what: str,
+    what: Any,
 ) -> bool:
     """Reject a row whose key was already given; True when it is new."""
     if key not in seen:
@@ -180,9 +191,7 @@ def _parse_community(row: Row, present: set[str]) -> _CommunityRow:
     if "stage" in present:
         if not v["stage"]:
             raise CellError(_("The stage is empty."))
-        values["stage"] = _choice(
-            v["stage"], Stage.values, _("Unknown stage “%(value)s” (expected one of: %(choices)s).")
-        )
+        values["stage"] = _choice(v["stage"], STAGES, UNKNOWN_STAGE)
     if "launched" in present:
         values["launched"] = parse_date(v["launched"], column="launched")
     if "closed" in present:
@@ -275,7 +284,7 @@ def communities_import(
     seen: dict[Any, tuple[int, Any]] = {}
     for row in rows:
         content = tuple(row.values.get(c, "") for c in COMMUNITY_COLUMNS)
-        if not _duplicates(report, seen, row.values["slug"], row, content, _("this slug")):
+        if not _duplicates(report, seen, row.values["slug"], row, content, SAME_SLUG):
             continue
         try:
             parsed.append(_parse_community(row, present))
@@ -496,9 +505,7 @@ def _parse_membership(row: Row, present: set[str]) -> _MembershipRow:
     if "role" in present:
         if not v["role"]:
             raise CellError(_("The role is empty."))
-        role = _choice(
-            v["role"], Role.values, _("Unknown role “%(value)s” (expected one of: %(choices)s).")
-        )
+        role = _choice(v["role"], ROLES, UNKNOWN_ROLE)
     joined = parse_date(v["joined"], column="joined")
     if joined is None:
         raise CellError(_("The joined date is empty."))
@@ -572,7 +579,7 @@ def memberships_import(
             key,
             row,
             content,
-            _("a membership of this person in this community joined that day"),
+            SAME_MEMBERSHIP,
         ):
             continue
         try:
@@ -647,7 +654,12 @@ def _memberships_plan(
             valid.append(row)
     report.people_created = len(plan.people)
 
-    # Stored memberships of the communities in the file, by (e-mail, community slug).
+    by_pair: dict[tuple[str, str], list[_MembershipRow]] = defaultdict(list)
+    for row in valid:
+        by_pair[(row.email, row.slug)].append(row)
+
+    # Stored memberships of the communities in the file, by (e-mail, community slug): all
+    # of them for a sync, else only those of the people and communities the file pairs.
     slug_of = {pk: slug for slug, pk in plan.community_ids.items()}
     stored: dict[tuple[str, str], list[_Stored]] = defaultdict(list)
     ids = sorted(plan.community_ids.values())
@@ -658,11 +670,9 @@ def _memberships_plan(
             .order_by("joined", "pk")
             .values_list("pk", "lemail", "community_id", "role", "joined", "left")
         ):
-            stored[(email, slug_of[community_id])].append(_Stored(pk, role, joined, left))
-
-    by_pair: dict[tuple[str, str], list[_MembershipRow]] = defaultdict(list)
-    for row in valid:
-        by_pair[(row.email, row.slug)].append(row)
+            pair = (email, slug_of[community_id])
+            if sync or pair in by_pair:
+                stored[pair].append(_Stored(pk, role, joined, left))
     pairs = set(by_pair) | (set(stored) if sync else set())
     for pair in sorted(pairs):
         _plan_pair(
@@ -862,8 +872,8 @@ def _parse_space(row: Row, present: set[str]) -> _SpaceRow:
         raise CellError(_("The source is empty."))
     source = _choice(
         v["source"],
-        SpaceLink.Source.values,
-        _("Unknown source “%(value)s” (expected one of: %(choices)s)."),
+        SOURCES,
+        UNKNOWN_SOURCE,
     )
     space = v["space"]
     if not space:
@@ -908,7 +918,7 @@ def spaces_import(
         v = row.values
         key = (v["source"].lower(), v["space"])
         content = (v["community"], v.get("url", ""))
-        if not _duplicates(report, seen, key, row, content, _("a mapping of this space")):
+        if not _duplicates(report, seen, key, row, content, SAME_SPACE):
             continue
         try:
             parsed.append(_parse_space(row, present))

@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tests.personas import World, make_world
 
@@ -42,3 +43,12 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"browser test skipped under CI=true, which counts as a failure: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():  # type: ignore[no-untyped-def]
+    # A request in French leaves French active in the test's thread (the middleware
+    # activates the language and nothing deactivates it): reset so the next test starts
+    # in the default language whatever ran before it.
+    yield
+    translation.deactivate()

@@ -63,7 +63,11 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         for key, value in os.environ.items()
         # Start from a clean slate: nothing from the developer's shell or the CI job leaks in.
         if not key.startswith(("SECURE_", "SESSION_", "CSRF_", "EMAIL_", "LOGIN_"))
-        and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "TRELLIS_VAR_DIR"}
+        and key
+        not in {
+            "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "TRELLIS_VAR_DIR",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests; never in production
+        }
     }
     env.update(
         {

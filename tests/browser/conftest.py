@@ -13,10 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# The live server runs in a thread of this process while Playwright's sync API runs an
-# event loop in the test's thread; Django would otherwise refuse database access there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("TRELLIS_CHROMIUM", "/usr/bin/chromium"))
 # Chromium as root in a container: no sandbox, no GPU, and nothing that calls home.
 CHROMIUM_ARGS = [
@@ -31,8 +27,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _allow_database_access_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API runs an event loop in the test's thread, so Django would refuse
+    # the test's own database access (fixtures, assertions). Set per test, not at import:
+    # the variable must not leak into other tests' subprocesses (check --deploy flags it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
 def browser() -> Iterator[object]:
+    # One browser per test, not per session: while Playwright runs, its event loop counts
+    # as running in this thread, and every later test would lose database access.
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright

@@ -66,7 +66,7 @@ def test_it_draws_each_chart_with_a_title_that_states_the_question_and_its_numbe
     assert series(charts["events-webinars"], "webinars") == made.webinars[year]
     assert series(charts["events-attendance"], "attendance") == made.attendance[year]
     assert charts["stages"]["title"] == f"Communities by stage at the end of {year}"
-    assert charts["members"]["title"].startswith("Members, summed over communities vs unique")
+    assert charts["members"]["title"].startswith("Members: memberships summed vs unique people")
     for chart_id, spec in charts.items():
         assert spec["encoding"]["x"].get("title"), chart_id
         assert spec["encoding"]["y"].get("title"), chart_id

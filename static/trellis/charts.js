@@ -7,7 +7,12 @@ function drawCharts(root) {
     var source = document.getElementById(el.getAttribute("data-chart-spec"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
-    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
+    // No injected <style> elements (the CSP allows none): trellis.css styles embeds and tooltips.
+    var options = {
+      actions: false, renderer: "svg", defaultStyle: false,
+      tooltip: { disableDefaultStyle: true }
+    };
+    window.vegaEmbed(el, spec, options).then(function () {
       el.classList.add("chart-drawn");
     }).catch(function (error) { el.setAttribute("data-chart-error", String(error)); });
   });

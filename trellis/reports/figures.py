@@ -308,13 +308,26 @@ class ChartBlock:
     spec: dict[str, Any]
     table: dict[str, Any]
     caption: str = ""
-    wide: bool = False
+
+    def __post_init__(self) -> None:
+        # Titles start at the chart's left edge and may run over the legend's column:
+        # centred over the plot, a long title would be cut off on the left.
+        config = self.spec.setdefault("config", {})
+        config["title"] = {"anchor": "start", "frame": "bounds"}
+        # Single-series marks take the palette's first colour too (vega's own blue otherwise).
+        config["mark"] = {"color": charts.PALETTE[0]}
 
 
 @dataclass
 class Ranking:
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _whole(spec: dict[str, Any], axis: str = "y") -> dict[str, Any]:
+    """Counts: no 0.5 webinar on the value axis."""
+    spec["encoding"][axis]["axis"] = {"format": "d", "tickMinStep": 1}
+    return spec
 
 
 def _in_order(spec: dict[str, Any], axis: str = "x") -> dict[str, Any]:
@@ -357,7 +370,7 @@ def _monthly_chart(
         ]
     )
     table = {"headers": [_("Month"), str(year), str(year - 1)], "rows": rows}
-    return ChartBlock(chart_id, _in_order(spec), table)
+    return ChartBlock(chart_id, _whole(_in_order(spec)), table)
 
 
 def _events_charts(prefix: str, year: int, months: Sequence[dict[str, Any]]) -> list[ChartBlock]:
@@ -400,8 +413,8 @@ def _events_charts(prefix: str, year: int, months: Sequence[dict[str, Any]]) -> 
         ],
     }
     return [
-        ChartBlock(f"{prefix}-webinars", webinars, table),
-        ChartBlock(f"{prefix}-attendance", attendance, table),
+        ChartBlock(f"{prefix}-webinars", _whole(webinars), table),
+        ChartBlock(f"{prefix}-attendance", _whole(attendance), table),
     ]
 
 
@@ -423,12 +436,12 @@ def _stage_chart(result: KpiResult) -> ChartBlock:
         "headers": [_("Stage"), _("Communities")],
         "rows": [[row["stage"], count(row["communities"])] for row in data],
     }
-    return ChartBlock("stages", spec, table)
+    return ChartBlock("stages", _whole(spec, "x"), table)
 
 
 def _members_chart(trend: Sequence[KpiResult]) -> ChartBlock:
     first, last = trend[0].year, trend[-1].year
-    summed, unique = _("Memberships summed over communities"), _("Unique people")
+    summed, unique = _("Memberships (sum)"), _("Unique people")
     data = [
         point
         for r in trend
@@ -443,7 +456,7 @@ def _members_chart(trend: Sequence[KpiResult]) -> ChartBlock:
         x="year",
         y="members",
         series="measure",
-        title=_("Members, summed over communities vs unique people, %(first)s–%(last)s")
+        title=_("Members: memberships summed vs unique people, %(first)s–%(last)s")
         % {"first": first, "last": last},
         x_title=_("Year"),
         y_title=_("Members"),
@@ -460,7 +473,7 @@ def _members_chart(trend: Sequence[KpiResult]) -> ChartBlock:
             for r in trend
         ],
     }
-    return ChartBlock("members", _in_order(spec), table)
+    return ChartBlock("members", _whole(_in_order(spec)), table)
 
 
 def _contributors_chart(trend: Sequence[KpiResult]) -> ChartBlock:
@@ -491,7 +504,7 @@ def _contributors_chart(trend: Sequence[KpiResult]) -> ChartBlock:
             for r in trend
         ],
     }
-    return ChartBlock("contributors", spec, table)
+    return ChartBlock("contributors", _whole(spec), table)
 
 
 def _labels(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
@@ -572,6 +585,8 @@ def rankings(result: KpiResult, rank_by: str) -> tuple[list[Ranking], list[Chart
                 for r in chosen
             ],
         }
+        if rank_by == "messages":
+            spec = _whole(spec, "x")
         blocks.append(ChartBlock(chart_id, spec, table, note))
         tables.append(
             Ranking(
@@ -713,7 +728,7 @@ def _people_chart(data: ScorecardData) -> ChartBlock:
             for year, row in data.trend
         ],
     }
-    return ChartBlock("people", _in_order(spec), table)
+    return ChartBlock("people", _whole(_in_order(spec)), table)
 
 
 def scorecard_charts(data: ScorecardData) -> list[ChartBlock]:

@@ -14,14 +14,19 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.core.validators import validate_email
 from django.test import Client
 from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.fingerprint import db_fingerprint
 from tests.personas import World
 from trellis.communities.models import Membership
 from trellis.core.models import AuditEntry
 from trellis.lib.tabular import FIELD_SIZE_LIMIT
+from trellis.people.importer import PLAIN_EMAIL
 from trellis.people.models import BusinessUnit, Person
 
 pytestmark = pytest.mark.django_db
@@ -517,3 +522,18 @@ def test_it_refuses_to_deactivate_everyone_from_an_empty_extract(world: World, t
     code, _, err = cli(tmp_path, b"email,name\r\n", "--deactivate-missing")
     assert code == 1 and "line 1: " in err
     assert db_fingerprint() == before
+
+
+def test_it_rejects_an_email_longer_than_the_directory_holds(world: World, tmp_path: Path):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + ".com"  # valid, but 250+ characters
+    email = "x" * (255 - len(email)) + email
+    assert len(email) == 255
+    code, _, err = cli(tmp_path, csv_bytes([[email, "Long"]], header=["email", "name"]))
+    assert code == 1 and "line 2: " in err and "not a valid e-mail address" in err
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(email=st.from_regex(PLAIN_EMAIL, fullmatch=True))
+def test_its_fast_email_check_accepts_only_what_django_accepts(email: str):
+    if len(email) <= 254:
+        validate_email(email)  # raises if the fast path let through an invalid address

@@ -137,10 +137,12 @@ def _iter_rows(
 ) -> Iterator[Row]:
     width = len(header)
     count = 0
+    # The common case (a full row, every column named) is one zip; the rest pads or skips.
+    simple = all(header)
     for line, cells in records:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
+        if len(cells) > width and "".join(cells[width:]).strip():
             raise TabularError(
                 _(
                     "This row has %(found)d values but the header has %(expected)d columns "
@@ -155,9 +157,12 @@ def _iter_rows(
                 _("The file has more than %(max)d rows.") % {"max": max_rows}, line=line
             )
         values = dict.fromkeys(extra, "")
-        for i, name in enumerate(header):
-            if name:
-                values[name] = cells[i].strip() if i < len(cells) else ""
+        if simple and len(cells) >= width:
+            values.update(zip(header, map(str.strip, cells), strict=False))
+        else:
+            for i, name in enumerate(header):
+                if name:
+                    values[name] = cells[i].strip() if i < len(cells) else ""
         yield Row(line=line, values=values)
 
 

@@ -16,6 +16,7 @@ Semantics where the HR extract is silent:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ OPTIONAL = (
 # Plain text fields copied as they are, with their maximum length.
 TEXT_FIELDS = {"name": 200, "country": 100, "site": 200, "job_title": 200}
 BATCH = 500
+EMAIL_MAX_LENGTH = 254  # Person.email
+# A subset of what Django's EmailValidator accepts, checked first because the validator
+# costs more than the rest of a row (its lazy regexes); anything else goes to the validator.
+PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
 # Waves of creation (levels of the management tree) before the rest is fixed by an UPDATE.
 MAX_WAVES = 30
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -154,24 +161,34 @@ def _language(value: str) -> str | None:
     return code if code in LANGUAGE_CODES or not value.strip() else None
 
 
-def _unguard(value: str) -> str:
+def _unguard(values: dict[str, str]) -> dict[str, str]:
     """Drop the apostrophe an export puts before a formula character (lib.safe_export)."""
-    if value[:1] == "'" and value[1:2] and value[1:2] in FORMULA_PREFIXES:
-        return value[1:]
-    return value
+    for key, value in values.items():
+        if value[:1] == "'" and value[1:2] and value[1:2] in FORMULA_PREFIXES:
+            values[key] = value[1:]
+    return values
+
+
+def _valid_email(email: str) -> bool:
+    if len(email) > EMAIL_MAX_LENGTH:
+        return False
+    if PLAIN_EMAIL.fullmatch(email):
+        return True
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
 
 
 def _parse(row: Row, header: Sequence[str], errors: list[RowError]) -> _Entry | None:
-    v = {k: _unguard(value) for k, value in row.values.items()}
+    v = _unguard(row.values)
     problems: list[str] = []
     email = v["email"].lower()
     if not email:
         problems.append(_("the e-mail is empty."))
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.append(_("“%(value)s” is not a valid e-mail address.") % {"value": v["email"]})
+    elif not _valid_email(email):
+        problems.append(_("“%(value)s” is not a valid e-mail address.") % {"value": v["email"]})
     values: dict[str, Any] = {"email": email}
     if not v["name"]:
         problems.append(_("the name is empty."))

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "trellis.communities",
     "trellis.onboarding",
     "trellis.activity",
+    "trellis.events",
+    "trellis.kpis",
 ]
 
 # Background work (imports, e-mails, PDFs, year snapshots): django-tasks on the database

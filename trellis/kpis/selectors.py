@@ -1,0 +1,869 @@
+"""Yearly KPIs, exactly as guide/kpis.md defines them, for the programme and each community.
+
+Everything here reads the activity *rollups* (`SpaceDay`, `SpaceMonthContributor`), never
+the raw messages, and runs a fixed number of set-based queries whatever the number of
+communities (the scope of communities is passed to every query as a subquery, never as a
+list of ids). The web pages, the API, the CLI and the year snapshots all call
+`compute_kpis`, so every figure agrees everywhere.
+
+A year closed by the programme office (`KpiSnapshot`) is read from its latest snapshot;
+any other year is computed live. docs/kpis.md explains each figure for readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trellis.activity.models import Event, SpaceDay, SpaceMonthContributor
+from trellis.communities.models import (
+    LEADER_ROLES,
+    CharterVersion,
+    Community,
+    Membership,
+    Objective,
+    Role,
+    Stage,
+    StageChange,
+)
+from trellis.core.models import ProgrammeSettings
+from trellis.kpis.models import KpiSnapshot
+
+SNAPSHOT_VERSION = 1
+EVENT_TYPES: list[str] = list(Event.Type.values)
+STAGES: list[str] = list(Stage.values)
+
+# The fields of one community, in display order (names of guide/kpis.md).
+COMMUNITY_FIELDS = [
+    "slug",
+    "name",
+    "stage",
+    "members",
+    "new_members",
+    "posts",
+    "replies",
+    "messages",
+    "reactions",
+    "active_contributors",
+    "active_rate",
+    "events",
+    "events_by_type",
+    "webinars",
+    "attendance",
+    "unique_attendees",
+    "charter_updated",
+    "objectives",
+    "objectives_met",
+    "objectives_met_rate",
+    "has_sponsor",
+    "has_leader",
+    "letters_signed_rate",
+]
+
+# The programme's fields. Counts and sums are totals over the communities that count;
+# booleans become the number of communities where they hold (plus a `_rate`); rates are
+# recomputed from the totals; `*_unique` and `unique_attendees` are counted over people.
+PROGRAMME_FIELDS = [
+    "communities",
+    "communities_by_stage",
+    "members_sum",
+    "members_unique",
+    "new_members",
+    "posts",
+    "replies",
+    "messages",
+    "reactions",
+    "active_contributors",
+    "active_contributors_unique",
+    "active_rate",
+    "events",
+    "events_by_type",
+    "webinars",
+    "attendance",
+    "unique_attendees",
+    "charter_updated",
+    "charter_updated_rate",
+    "objectives",
+    "objectives_met",
+    "objectives_met_rate",
+    "has_sponsor",
+    "has_sponsor_rate",
+    "has_leader",
+    "has_leader_rate",
+    "letters_signed_rate",
+]
+
+# Figures counted over people: a programme total is never the sum of community figures.
+UNIQUE_FIELDS = ("members_unique", "active_contributors_unique", "unique_attendees")
+SUMMED_FIELDS = (
+    "new_members",
+    "posts",
+    "replies",
+    "messages",
+    "reactions",
+    "active_contributors",
+    "events",
+    "webinars",
+    "attendance",
+    "objectives",
+    "objectives_met",
+)
+COUNTED_FLAGS = ("charter_updated", "has_sponsor", "has_leader")
+
+
+@dataclass(frozen=True)
+class KpiScope:
+    """Which communities a result covers (the dashboard filters)."""
+
+    community_ids: frozenset[int] | None = None
+    business_unit: int | None = None
+    stage: str | None = None
+    tag: str | None = None
+
+    @property
+    def is_whole_programme(self) -> bool:
+        return (
+            self.community_ids is None
+            and self.business_unit is None
+            and not self.stage
+            and not self.tag
+        )
+
+
+@dataclass
+class KpiResult:
+    year: int
+    programme: dict[str, Any]
+    communities: list[dict[str, Any]]
+    closed: bool = False
+    closed_at: dt.datetime | None = None
+    snapshot_id: int | None = None
+    # Why some figure is missing (e.g. a unique count a filtered closed year cannot give).
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON shape: {"year", "programme", "communities": [{"slug", …}]}."""
+        return {"year": self.year, "programme": self.programme, "communities": self.communities}
+
+    def community(self, slug: str) -> dict[str, Any] | None:
+        return next((c for c in self.communities if c["slug"] == slug), None)
+
+
+# --- Time ------------------------------------------------------------------------------------
+
+
+def programme_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """First and last day of the year, and its [start, end) instants in the programme zone."""
+    tz = programme_tz()
+    return (
+        dt.date(year, 1, 1),
+        dt.date(year, 12, 31),
+        dt.datetime(year, 1, 1, tzinfo=tz),
+        dt.datetime(year + 1, 1, 1, tzinfo=tz),
+    )
+
+
+def open_year() -> int:
+    return timezone.localdate().year
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+# --- Scope -----------------------------------------------------------------------------------
+
+
+def _stage_at(end: dt.date) -> Coalesce:
+    """The community's lifecycle stage on `end`, from its dated history (else its stage)."""
+    last = (
+        StageChange.objects.filter(community=OuterRef("pk"), on__lte=end)
+        .order_by("-on", "-id")
+        .values("stage")[:1]
+    )
+    return Coalesce(Subquery(last, output_field=CharField()), F("stage"))
+
+
+def counting_communities(year: int, scope: KpiScope | None = None) -> QuerySet[Community]:
+    """Communities that count in the year (kpis.md), within the scope.
+
+    Launched on or before the end of the year and not closed before its start; annotated
+    with `stage_at_end`, the stage at the end of the year.
+    """
+    scope = scope or KpiScope()
+    start, end, _s, _e = year_bounds(year)
+    qs = (
+        Community.objects.filter(launched__isnull=False, launched__lte=end)
+        .exclude(closed__lt=start)
+        .annotate(stage_at_end=_stage_at(end))
+    )
+    if scope.community_ids is not None:
+        qs = qs.filter(pk__in=sorted(scope.community_ids))
+    if scope.business_unit is not None:
+        qs = qs.filter(business_units__id=scope.business_unit)
+    if scope.stage:
+        qs = qs.filter(stage_at_end=scope.stage)
+    if scope.tag:
+        qs = qs.filter(tags__name=scope.tag)
+    return qs
+
+
+def _ids(qs: QuerySet[Community]) -> QuerySet[Community, Any]:
+    return qs.order_by().values("pk")
+
+
+def _active_at_end(ids: QuerySet[Community, Any], end: dt.date) -> QuerySet[Membership]:
+    # Active at the last instant of `end`: joined on or before it, not left on or before it.
+    return (
+        Membership.objects.filter(community__in=ids, joined__lte=end)
+        .filter(Q(left__isnull=True) | Q(left__gt=end))
+        .order_by()
+    )
+
+
+def _messages_days(
+    ids: QuerySet[Community, Any], start: dt.date, end: dt.date, exclude_staff: bool
+) -> QuerySet[SpaceDay]:
+    qs = SpaceDay.objects.filter(space__community__in=ids, day__gte=start, day__lte=end)
+    return (qs.filter(staff=False) if exclude_staff else qs).order_by()
+
+
+def _contributors(
+    ids: QuerySet[Community, Any], start: dt.date, end: dt.date, exclude_staff: bool
+) -> QuerySet[SpaceMonthContributor]:
+    qs = SpaceMonthContributor.objects.filter(
+        space__community__in=ids, month__gte=start, month__lte=end
+    )
+    return (qs.filter(staff=False) if exclude_staff else qs).order_by()
+
+
+def counted_events(
+    ids: QuerySet[Community, Any], year: int, now: dt.datetime | None = None
+) -> QuerySet[Event]:
+    """Events held in the year: status "held", or still "planned" once their start passed.
+
+    Cancelled events never count; a planned event in the future has not been held yet.
+    """
+    _start, _end, start, end = year_bounds(year)
+    now = now or timezone.now()
+    return (
+        Event.objects.filter(community__in=ids, start__gte=start, start__lt=end)
+        .filter(Q(status=Event.Status.HELD) | Q(status=Event.Status.PLANNED, start__lte=now))
+        .order_by()
+    )
+
+
+def _attendee_links(events: QuerySet[Event]) -> QuerySet[Any]:
+    through = Event.attendees.through
+    return through.objects.filter(event__in=events.values("pk")).order_by()
+
+
+def _updated_charters(
+    ids: QuerySet[Community, Any], year: int, approval_required: bool
+) -> QuerySet[CharterVersion]:
+    """Versions for the year approved in it (or saved in it, when approval is off) whose
+    community has at least one objective for the year."""
+    start, end, start_at, end_at = year_bounds(year)
+    qs = CharterVersion.objects.filter(community__in=ids, year=year)
+    if approval_required:
+        qs = qs.filter(approved_on__gte=start, approved_on__lte=end)
+    else:
+        qs = qs.filter(created_at__gte=start_at, created_at__lt=end_at)
+    has_objective = Objective.objects.filter(community=OuterRef("community"), year=year)
+    return qs.filter(Exists(has_objective)).order_by()
+
+
+# --- Computation -----------------------------------------------------------------------------
+
+
+def _empty_community(slug: str, name: str, stage: str) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "name": name,
+        "stage": stage,
+        "members": 0,
+        "new_members": 0,
+        "posts": 0,
+        "replies": 0,
+        "messages": 0,
+        "reactions": 0,
+        "active_contributors": 0,
+        "active_rate": None,
+        "events": 0,
+        "events_by_type": dict.fromkeys(EVENT_TYPES, 0),
+        "webinars": 0,
+        "attendance": 0,
+        "unique_attendees": 0,
+        "charter_updated": False,
+        "objectives": 0,
+        "objectives_met": 0,
+        "objectives_met_rate": None,
+        "has_sponsor": False,
+        "has_leader": False,
+        # Engagement letters do not exist in Trellis yet: no figure rather than a false 0.
+        "letters_signed_rate": None,
+    }
+
+
+@dataclass
+class _Live:
+    """A live computation: community rows (with ids) and the programme's unique figures."""
+
+    year: int
+    rows: dict[int, dict[str, Any]]
+    uniques: dict[str, int]
+
+
+def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) -> _Live:
+    """Every figure of the year in 12 queries, whatever the number of communities."""
+    prog = ProgrammeSettings.load()
+    exclude_staff = prog.exclude_staff_from_activity
+    start, end, _start_at, _end_at = year_bounds(year)
+    communities = counting_communities(year, scope)
+    ids = _ids(communities)
+
+    rows: dict[int, dict[str, Any]] = {}
+    for pk, slug, name, stage in communities.order_by("name", "slug").values_list(  # type: ignore[misc]
+        "pk", "slug", "name", "stage_at_end"
+    ):
+        rows[pk] = _empty_community(slug, name, stage)
+
+    members = _active_at_end(ids, end)
+    for pk, n, sponsors, leaders in (
+        members.values("community")
+        .annotate(
+            n=Count("person", distinct=True),
+            sponsors=Count("pk", filter=Q(role=Role.SPONSOR)),
+            leaders=Count("pk", filter=Q(role__in=LEADER_ROLES)),
+        )
+        .values_list("community", "n", "sponsors", "leaders")
+    ):
+        rows[pk].update(members=n, has_sponsor=sponsors > 0, has_leader=leaders > 0)
+
+    new = (
+        Membership.objects.filter(community__in=ids, joined__gte=start, joined__lte=end)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("community", "n")
+    )
+    for pk, n in new:
+        rows[pk]["new_members"] = n
+
+    days = _messages_days(ids, start, end, exclude_staff)
+    for pk, posts, replies, reactions in (
+        days.values("space__community")
+        .annotate(p=Sum("posts"), r=Sum("replies"), x=Sum("reactions"))
+        .values_list("space__community", "p", "r", "x")
+    ):
+        rows[pk].update(
+            posts=posts or 0,
+            replies=replies or 0,
+            messages=(posts or 0) + (replies or 0),
+            reactions=reactions or 0,
+        )
+
+    contributors = _contributors(ids, start, end, exclude_staff)
+    for pk, n in (
+        contributors.values("space__community")
+        .annotate(n=Count("contributor", distinct=True))
+        .values_list("space__community", "n")
+    ):
+        rows[pk]["active_contributors"] = n
+
+    events = counted_events(ids, year, now)
+    list_size = (
+        Event.attendees.through.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")  # type: ignore[misc]
+    )
+    for pk, kind, n, attendance in (
+        events.annotate(
+            size=Coalesce(
+                "attendee_count",
+                Subquery(list_size, output_field=IntegerField()),
+                Value(0),
+            )
+        )
+        .values("community", "type")
+        .annotate(n=Count("pk"), attendance=Sum("size"))
+        .values_list("community", "type", "n", "attendance")
+    ):
+        row = rows[pk]
+        row["events_by_type"][kind] = n
+        row["events"] += n
+        row["attendance"] += attendance or 0
+    links = _attendee_links(events)
+    for pk, n in (
+        links.values("event__community")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("event__community", "n")
+    ):
+        rows[pk]["unique_attendees"] = n
+
+    for pk in (
+        _updated_charters(ids, year, prog.charter_approval_required)
+        .values_list("community", flat=True)
+        .distinct()
+    ):
+        rows[pk]["charter_updated"] = True
+
+    for pk, n, met in (
+        Objective.objects.filter(community__in=ids, year=year)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"), met=Count("pk", filter=Q(status=Objective.Status.MET)))
+        .values_list("community", "n", "met")
+    ):
+        rows[pk].update(objectives=n, objectives_met=met)
+
+    for row in rows.values():
+        row["webinars"] = row["events_by_type"][Event.Type.WEBINAR]
+        row["active_rate"] = ratio(row["active_contributors"], row["members"])
+        row["objectives_met_rate"] = ratio(row["objectives_met"], row["objectives"])
+
+    uniques = {
+        "members_unique": members.aggregate(n=Count("person", distinct=True))["n"] or 0,
+        "active_contributors_unique": contributors.aggregate(n=Count("contributor", distinct=True))[
+            "n"
+        ]
+        or 0,
+        "unique_attendees": links.aggregate(n=Count("person", distinct=True))["n"] or 0,
+    }
+    return _Live(year=year, rows=rows, uniques=uniques)
+
+
+def programme_totals(
+    communities: Iterable[dict[str, Any]], uniques: dict[str, int | None]
+) -> dict[str, Any]:
+    """The programme figures from community figures (sums) and unique figures (people).
+
+    Used for live and frozen years alike, so that parts always add up to totals.
+    """
+    rows = list(communities)
+    totals: dict[str, Any] = {"communities": len(rows)}
+    by_stage = dict.fromkeys(STAGES, 0)
+    by_type = dict.fromkeys(EVENT_TYPES, 0)
+    for row in rows:
+        by_stage[row["stage"]] = by_stage.get(row["stage"], 0) + 1
+        for kind, n in row["events_by_type"].items():
+            by_type[kind] = by_type.get(kind, 0) + n
+    totals["communities_by_stage"] = by_stage
+    totals["members_sum"] = sum(r["members"] for r in rows)
+    for name in SUMMED_FIELDS:
+        totals[name] = sum(r[name] for r in rows)
+    totals["events_by_type"] = by_type
+    for name in COUNTED_FLAGS:
+        totals[name] = sum(1 for r in rows if r[name])
+        totals[f"{name}_rate"] = ratio(totals[name], len(rows))
+    totals["active_rate"] = ratio(totals["active_contributors"], totals["members_sum"])
+    totals["objectives_met_rate"] = ratio(totals["objectives_met"], totals["objectives"])
+    totals["letters_signed_rate"] = None
+    for name in UNIQUE_FIELDS:
+        totals[name] = uniques.get(name)
+    return {name: totals[name] for name in PROGRAMME_FIELDS}
+
+
+def _latest_snapshot(year: int) -> KpiSnapshot | None:
+    return KpiSnapshot.objects.filter(year=year).order_by("-id").first()
+
+
+def compute_kpis(
+    year: int,
+    *,
+    community_ids: Collection[int] | None = None,
+    business_unit: int | None = None,
+    stage: str | None = None,
+    tag: str | None = None,
+    live: bool = False,
+    now: dt.datetime | None = None,
+) -> KpiResult:
+    """The KPIs of a year for the programme and each community that counts in it.
+
+    Filters narrow the communities (and the programme totals to them). A closed year is
+    read from its latest snapshot unless `live=True` (what a recompute uses). `now` is the
+    instant that separates held from future planned events (default: the current time).
+    """
+    scope = KpiScope(
+        community_ids=frozenset(community_ids) if community_ids is not None else None,
+        business_unit=business_unit,
+        stage=stage or None,
+        tag=tag or None,
+    )
+    snapshot = None if live else _latest_snapshot(year)
+    if snapshot is not None:
+        return _from_snapshot(snapshot, scope)
+    computed = _compute_live(year, scope, now)
+    return KpiResult(
+        year=year,
+        programme=programme_totals(computed.rows.values(), dict(computed.uniques)),
+        communities=list(computed.rows.values()),
+    )
+
+
+# --- Frozen years ----------------------------------------------------------------------------
+
+
+def _segment_uniques(
+    year: int, rows: dict[int, dict[str, Any]], exclude_staff: bool, now: dt.datetime | None
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Unique figures per business unit, per tag and per stage at the end of the year.
+
+    A filtered view of a closed year cannot recount people from frozen community figures,
+    so the close freezes the unique figures of each one-filter segment as well.
+    """
+    start, end, _s, _e = year_bounds(year)
+    ids = _ids(counting_communities(year))
+    by_stage: dict[str, list[int]] = defaultdict(list)
+    for pk, row in rows.items():
+        by_stage[row["stage"]].append(pk)
+
+    def stage_of(path: str) -> Case:
+        return Case(
+            *[
+                When(**{f"{path}__in": pks}, then=Value(stage))
+                for stage, pks in sorted(by_stage.items())
+            ],
+            default=Value(""),
+            output_field=CharField(),
+        )
+
+    sources: list[tuple[str, QuerySet[Any], str, str]] = [
+        ("members_unique", _active_at_end(ids, end), "community", "person"),
+        (
+            "active_contributors_unique",
+            _contributors(ids, start, end, exclude_staff),
+            "space__community",
+            "contributor",
+        ),
+        (
+            "unique_attendees",
+            _attendee_links(counted_events(ids, year, now)),
+            "event__community",
+            "person",
+        ),
+    ]
+    segments: dict[str, dict[str, dict[str, int]]] = {
+        "business_unit": defaultdict(dict),
+        "tag": defaultdict(dict),
+        "stage": defaultdict(dict),
+    }
+    for figure, qs, community_path, person in sources:
+        for key, n in (
+            qs.values(f"{community_path}__business_units")
+            .annotate(n=Count(person, distinct=True))
+            .values_list(f"{community_path}__business_units", "n")
+        ):
+            if key is not None:
+                segments["business_unit"][str(key)][figure] = n
+        for key, n in (
+            qs.values(f"{community_path}__tags__name")
+            .annotate(n=Count(person, distinct=True))
+            .values_list(f"{community_path}__tags__name", "n")
+        ):
+            if key is not None:
+                segments["tag"][key][figure] = n
+        if by_stage:
+            for key, n in (
+                qs.annotate(segment=stage_of(community_path))
+                .values("segment")
+                .annotate(n=Count(person, distinct=True))
+                .values_list("segment", "n")
+            ):
+                if key:
+                    segments["stage"][key][figure] = n
+    return {name: dict(values) for name, values in segments.items()}
+
+
+def _monthly_rows(
+    year: int, ids: QuerySet[Community, Any], exclude_staff: bool, *, by_community: bool
+) -> Iterable[tuple[Any, ...]]:
+    start, end, _s, _e = year_bounds(year)
+    days = _messages_days(ids, start, end, exclude_staff).annotate(month=TruncMonth("day"))
+    keys = ["space__community", "month"] if by_community else ["month"]
+    return (
+        days.values(*keys).annotate(p=Sum("posts"), r=Sum("replies")).values_list(*keys, "p", "r")
+    )
+
+
+def freeze_year(year: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything a closed year must answer later, as JSON-ready data.
+
+    1. the whole programme's figures, computed live (the same code as any open year);
+    2. each community's id, business units and tags, so filters apply as they stood;
+    3. the unique figures of each one-filter segment (business unit, tag, stage);
+    4. messages per month, per community, for the monthly chart;
+    5. the settings the figures depended on.
+    """
+    prog = ProgrammeSettings.load()
+    computed = _compute_live(year, KpiScope(), now)
+    rows = computed.rows
+    ids = _ids(counting_communities(year))
+    index: dict[str, dict[str, Any]] = {
+        row["slug"]: {"id": pk, "business_units": [], "tags": []} for pk, row in rows.items()
+    }
+    slug_of = {pk: row["slug"] for pk, row in rows.items()}
+    for pk, bu in Community.business_units.through.objects.filter(community__in=ids).values_list(
+        "community", "businessunit"
+    ):
+        index[slug_of[pk]]["business_units"].append(bu)
+    for pk, tag in Community.tags.through.objects.filter(community__in=ids).values_list(
+        "community", "tag__name"
+    ):
+        index[slug_of[pk]]["tags"].append(tag)
+    monthly: dict[str, list[list[int]]] = {}
+    for pk, month, posts, replies in _monthly_rows(
+        year, ids, prog.exclude_staff_from_activity, by_community=True
+    ):
+        series = monthly.setdefault(slug_of[pk], [[0, 0] for _m in range(12)])
+        series[_month_number(month) - 1] = [posts or 0, replies or 0]
+    return {
+        "version": SNAPSHOT_VERSION,
+        "programme": programme_totals(rows.values(), dict(computed.uniques)),
+        "communities": list(rows.values()),
+        "index": index,
+        "segments": _segment_uniques(year, rows, prog.exclude_staff_from_activity, now),
+        "monthly": monthly,
+        "settings": {
+            "exclude_staff_from_activity": prog.exclude_staff_from_activity,
+            "charter_approval_required": prog.charter_approval_required,
+            "time_zone": settings.TIME_ZONE,
+        },
+    }
+
+
+def _month_number(month: dt.date | dt.datetime) -> int:
+    return month.month
+
+
+def _frozen_selection(data: dict[str, Any], scope: KpiScope) -> list[dict[str, Any]]:
+    index = data["index"]
+    selected = []
+    for row in data["communities"]:
+        entry = index[row["slug"]]
+        if scope.community_ids is not None and entry["id"] not in scope.community_ids:
+            continue
+        if scope.business_unit is not None and scope.business_unit not in entry["business_units"]:
+            continue
+        if scope.stage and row["stage"] != scope.stage:
+            continue
+        if scope.tag and scope.tag not in entry["tags"]:
+            continue
+        selected.append(row)
+    return selected
+
+
+def _frozen_uniques(
+    data: dict[str, Any], scope: KpiScope, selected: list[dict[str, Any]]
+) -> dict[str, int | None]:
+    """Unique figures of a frozen year for the scope, or None where they were not frozen."""
+    if scope.is_whole_programme:
+        return {name: data["programme"][name] for name in UNIQUE_FIELDS}
+    if len(selected) == 1:
+        row = selected[0]
+        return {
+            "members_unique": row["members"],
+            "active_contributors_unique": row["active_contributors"],
+            "unique_attendees": row["unique_attendees"],
+        }
+    if not selected:
+        return dict.fromkeys(UNIQUE_FIELDS, 0)
+    one_filter = [
+        (name, key)
+        for name, key in (
+            ("business_unit", scope.business_unit),
+            ("stage", scope.stage),
+            ("tag", scope.tag),
+        )
+        if key is not None
+    ]
+    if scope.community_ids is None and len(one_filter) == 1:
+        name, key = one_filter[0]
+        segment = data["segments"][name].get(str(key), {})
+        return {figure: segment.get(figure, 0) for figure in UNIQUE_FIELDS}
+    return dict.fromkeys(UNIQUE_FIELDS)
+
+
+def _from_snapshot(snapshot: KpiSnapshot, scope: KpiScope) -> KpiResult:
+    data = snapshot.data
+    selected = _frozen_selection(data, scope)
+    uniques = _frozen_uniques(data, scope, selected)
+    notes = []
+    if any(v is None for v in uniques.values()):
+        notes.append(
+            _(
+                "This year is closed: figures counted over people are frozen for the whole "
+                "programme and for one filter at a time, not for this combination."
+            )
+        )
+    programme = (
+        dict(data["programme"]) if scope.is_whole_programme else programme_totals(selected, uniques)
+    )
+    return KpiResult(
+        year=snapshot.year,
+        programme=programme,
+        communities=[dict(row) for row in selected],
+        closed=True,
+        closed_at=snapshot.closed_at,
+        snapshot_id=snapshot.pk,
+        notes=notes,
+    )
+
+
+# --- Series and comparisons -----------------------------------------------------------------
+
+
+def monthly_activity(
+    year: int,
+    community_ids: Collection[int] | None = None,
+    *,
+    business_unit: int | None = None,
+    stage: str | None = None,
+    tag: str | None = None,
+) -> list[dict[str, Any]]:
+    """Posts, replies and messages per month of the year, over the communities in scope."""
+    scope = KpiScope(
+        community_ids=frozenset(community_ids) if community_ids is not None else None,
+        business_unit=business_unit,
+        stage=stage or None,
+        tag=tag or None,
+    )
+    series = [[0, 0] for _m in range(12)]
+    snapshot = _latest_snapshot(year)
+    if snapshot is not None:
+        monthly = snapshot.data["monthly"]
+        for row in _frozen_selection(snapshot.data, scope):
+            for i, (posts, replies) in enumerate(monthly.get(row["slug"], [])):
+                series[i][0] += posts
+                series[i][1] += replies
+    else:
+        exclude_staff = ProgrammeSettings.load().exclude_staff_from_activity
+        ids = _ids(counting_communities(year, scope))
+        for month, posts, replies in _monthly_rows(year, ids, exclude_staff, by_community=False):
+            series[_month_number(month) - 1] = [posts or 0, replies or 0]
+    return [
+        {
+            "month": dt.date(year, i + 1, 1),
+            "posts": posts,
+            "replies": replies,
+            "messages": posts + replies,
+        }
+        for i, (posts, replies) in enumerate(series)
+    ]
+
+
+def _change(current: Any, previous: Any) -> dict[str, Any]:
+    numeric = all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (current, previous)
+    )
+    return {
+        "value": current,
+        "previous": previous,
+        "change": current - previous if numeric else None,
+    }
+
+
+def compare_years(
+    year: int,
+    *,
+    community_ids: Collection[int] | None = None,
+    business_unit: int | None = None,
+    stage: str | None = None,
+    tag: str | None = None,
+) -> dict[str, Any]:
+    """Year-over-year: each figure of the year next to the previous year's, with the change.
+
+    {"year", "previous_year", "programme": {field: {"value", "previous", "change"}},
+     "communities": {slug: {field: {…}}}} — a community that did not count the previous
+    year has `previous` None. `change` is None for anything that is not a number.
+    """
+    filters: dict[str, Any] = {
+        "community_ids": community_ids,
+        "business_unit": business_unit,
+        "stage": stage,
+        "tag": tag,
+    }
+    current = compute_kpis(year, **filters)
+    previous = compute_kpis(year - 1, **filters)
+    programme = {
+        name: _change(current.programme[name], previous.programme[name])
+        for name in PROGRAMME_FIELDS
+        if not isinstance(current.programme[name], dict)
+    }
+    before = {row["slug"]: row for row in previous.communities}
+    communities = {}
+    for row in current.communities:
+        old = before.get(row["slug"], {})
+        communities[row["slug"]] = {
+            name: _change(row[name], old.get(name))
+            for name in COMMUNITY_FIELDS
+            if name not in ("slug", "name", "stage") and not isinstance(row[name], dict)
+        }
+    return {
+        "year": year,
+        "previous_year": year - 1,
+        "programme": programme,
+        "communities": communities,
+    }
+
+
+# --- Closed years ----------------------------------------------------------------------------
+
+
+def kpi_years() -> list[dict[str, Any]]:
+    """Years that have figures (from the first launch to the open year), newest first,
+    with their latest snapshot when closed."""
+    first = (
+        Community.objects.filter(launched__isnull=False)
+        .order_by("launched")
+        .values_list("launched", flat=True)
+        .first()
+    )
+    current = open_year()
+    snapshots: dict[int, KpiSnapshot] = {}
+    for snapshot in KpiSnapshot.objects.select_related("closed_by").order_by("year", "id"):
+        snapshots[snapshot.year] = snapshot  # the last one of each year wins
+    first_year = min([first.year if first else current, *snapshots.keys()])
+    return [
+        {
+            "year": year,
+            "snapshot": snapshots.get(year),
+            "is_open": year >= current,
+            "closable": year < current and year not in snapshots,
+        }
+        for year in range(current, first_year - 1, -1)
+    ]
+
+
+def snapshot_history(year: int) -> list[KpiSnapshot]:
+    return list(KpiSnapshot.objects.filter(year=year).select_related("closed_by").order_by("-id"))

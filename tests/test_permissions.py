@@ -135,6 +135,22 @@ COVERED_ELSEWHERE: dict[str, str] = {
     "dashboard_export_csv": "tests/test_reports_permissions.py",
     "dashboard_export_xlsx": "tests/test_reports_permissions.py",
     "community_scorecard": "tests/test_reports_permissions.py",
+    "events_calendar": "tests/test_events.py",
+    "events_ics": "tests/test_events.py",
+    "community_events": "tests/test_events.py",
+    "community_events_ics": "tests/test_events.py",
+    "event_create": "tests/test_events.py",
+    "event_edit": "tests/test_events.py",
+    "event_cancel": "tests/test_events.py",
+    "kpi_years": "tests/test_kpis.py",
+    "kpi_year_detail": "tests/test_kpis.py",
+    "kpi_year_close": "tests/test_kpis.py",
+    "kpi_year_recompute": "tests/test_kpis.py",
+    "kpi_sheets": "tests/test_kpi_sheets.py",
+    "kpi_sheets_remind": "tests/test_kpi_sheets.py",
+    "kpi_sheet": "tests/test_kpi_sheets.py",
+    "kpi_sheet_current": "tests/test_kpi_sheets.py",
+    "kpi_sheet_reopen": "tests/test_kpi_sheets.py",
 }
 
 

@@ -14,7 +14,7 @@ DEFAULT = Path(settings.BASE_DIR) / "static" / "vendor" / "vega-bundle.js"
 def build_bundle() -> str:
     import vl_convert
 
-    return str(vl_convert.javascript_bundle())
+    return str(vl_convert.javascript_bundle(None))
 
 
 class Command(BaseCommand):

@@ -71,6 +71,8 @@ class Command(BaseCommand):
                 ),
                 returncode=EXIT_NOT_EMPTY,
             ) from exc
+        if options["verbosity"] == 0:
+            return
         if report.deleted:
             self.stdout.write(
                 _("Deleted first: %(counts)s")

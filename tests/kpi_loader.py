@@ -1,19 +1,27 @@
 """Load a raw programme (tests/kpi_oracle.py) into Trellis, the way production data arrives.
 
-Directory, communities, memberships, charters and objectives are written as rows; ESN
-activity is written as what the importer keeps (spaces, authors, aliases, compact messages)
-and the rollups are then built from those messages by `build_rollups`.
-
-`build_rollups` stands in for the activity importer's rollup step until the importer lands
-(trellis/activity/services.py); it resolves authors and derives rollups from the stored
-rows only, the way the importer does: e-mail (case-insensitive), then alias map.
+Directory, communities, memberships, charters and objectives are written as rows. ESN
+activity goes one of two ways:
+- `via_import=True`: the raw messages are written as real exports (a Viva Engage folder:
+  Users.csv, Groups.csv, Messages.csv; a Slack ZIP: channels.json, users.json, day files,
+  direct messages) and loaded by the activity import service, which parses, resolves
+  authors, drops what does not count and builds the rollups;
+- otherwise: what the importer keeps (spaces, authors, compact messages) is written as rows
+  and `build_rollups` derives the rollups from them, resolving authors the documented way
+  (e-mail, case-insensitive, then alias map).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -34,6 +42,7 @@ from trellis.communities.models import (
     Community,
     Membership,
     Objective,
+    SpaceLink,
     StageChange,
     Tag,
 )
@@ -48,7 +57,9 @@ class Loaded:
     business_units: dict[int, int] = field(default_factory=dict)
 
 
-def load_programme(raw: RawProgramme) -> Loaded:
+def load_programme(
+    raw: RawProgramme, *, via_import: bool = False, workdir: Path | None = None
+) -> Loaded:
     ids = Loaded()
     ProgrammeSettings.objects.update_or_create(
         pk=1,
@@ -96,6 +107,26 @@ def load_programme(raw: RawProgramme) -> Loaded:
         )
         for o in raw.objectives
     )
+    if via_import:
+        assert workdir is not None
+        _import_activity(raw, ids, workdir)
+    else:
+        _write_activity(raw, ids)
+    for e in raw.events:
+        event = Event.objects.create(
+            community_id=ids.communities[e.community],
+            type=e.type,
+            title=e.title,
+            start=e.start,
+            end=e.start + dt.timedelta(hours=1),
+            status=e.status,
+            attendee_count=e.attendee_count,
+        )
+        event.attendees.set([ids.people[p] for p in e.attendees])
+    return ids
+
+
+def _write_activity(raw: RawProgramme, ids: Loaded) -> None:
     spaces = {}
     for s in raw.spaces:
         spaces[(s.source, s.external_id)] = Space.objects.create(
@@ -128,18 +159,134 @@ def load_programme(raw: RawProgramme) -> Loaded:
         for m in raw.messages
     )
     build_rollups()
-    for e in raw.events:
-        event = Event.objects.create(
-            community_id=ids.communities[e.community],
-            type=e.type,
-            title=e.title,
-            start=e.start,
-            end=e.start + dt.timedelta(hours=1),
-            status=e.status,
-            attendee_count=e.attendee_count,
+
+
+# --- Real exports through the activity importer ---------------------------------------------
+
+VE_MESSAGE_HEADER = [
+    "id", "thread_id", "group_id", "group_name", "in_private_group",
+    "in_private_conversation", "sender_id", "sender_type", "sender_name", "sender_email",
+    "body", "created_at", "deleted_at", "message_type",
+]  # fmt: skip
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def viva_engage_export(raw: RawProgramme) -> dict[str, bytes]:
+    authors = [a for a in raw.authors if a.source == "viva-engage"]
+    spaces = [s for s in raw.spaces if s.source == "viva-engage"]
+    rows = []
+    for m in raw.messages:
+        if m.source != "viva-engage":
+            continue
+        author = next(a for a in authors if a.external_id == m.author)
+        created = m.created_at.astimezone(dt.UTC)
+        private_group = m.space.endswith("1")  # private groups count like the others
+        rows.append(
+            [
+                m.id,
+                m.id if m.is_post else f"t-{m.id}",
+                m.space,
+                m.space,
+                "true" if private_group else "false",
+                "true" if m.private else "false",
+                m.author,
+                "user",
+                m.author,
+                author.email,
+                "Hello",
+                # Both formats seen in real exports.
+                created.strftime("%Y/%m/%d %H:%M:%S +0000")
+                if int(m.id[1:]) % 2
+                else created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "2026-01-01T00:00:00Z" if m.deleted else "",
+                "system" if m.system else "update",
+            ]
         )
-        event.attendees.set([ids.people[p] for p in e.attendees])
-    return ids
+    users = [[a.external_id, a.external_id, a.email, "active"] for a in authors]
+    groups = [[s.external_id, s.external_id, "false"] for s in spaces]
+    return {
+        "Users.csv": _csv(["id", "name", "email", "state"], users),
+        "Groups.csv": _csv(["id", "name", "private"], groups),
+        "Messages.csv": _csv(VE_MESSAGE_HEADER, rows),
+    }
+
+
+def slack_export(raw: RawProgramme) -> dict[str, bytes]:
+    """Channels named after their ids; direct messages where Slack puts them (never read)."""
+    authors = [a for a in raw.authors if a.source == "slack"]
+    channels = [s.external_id for s in raw.spaces if s.source == "slack"]
+    files: dict[str, bytes] = {
+        "channels.json": json.dumps(
+            [{"id": c, "name": c, "created": 0, "members": []} for c in channels]
+        ).encode(),
+        "users.json": json.dumps(
+            [
+                {"id": a.external_id, "name": a.external_id, "profile": {"email": a.email}}
+                for a in authors
+            ]
+        ).encode(),
+        "dms.json": json.dumps([{"id": "D1", "members": []}]).encode(),
+    }
+    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n, m in enumerate(raw.messages):
+        if m.source != "slack":
+            continue
+        # ts is unique within a channel: the microseconds carry the message number.
+        ts = f"{int(m.created_at.timestamp())}.{n:06d}"
+        message: dict[str, Any] = {"type": "message", "user": m.author, "text": "hi", "ts": ts}
+        if not m.is_post:
+            message["thread_ts"] = f"{int(m.created_at.timestamp()) - 60}.000000"
+        elif n % 3 == 0:
+            message["thread_ts"] = ts  # a thread parent may carry its own ts
+        if m.system:
+            message["subtype"] = "channel_join"
+        if m.deleted:
+            message["subtype"] = "tombstone"
+        if m.reactions:
+            split = [m.reactions // 2, m.reactions - m.reactions // 2]
+            message["reactions"] = [
+                {"name": f"r{i}", "users": [], "count": c} for i, c in enumerate(split) if c
+            ]
+        folder = "D1" if m.private else m.space
+        day = m.created_at.astimezone(dt.UTC).date().isoformat()
+        days[f"{folder}/{day}.json"].append(message)
+    for name, messages in days.items():
+        files[name] = json.dumps(messages).encode()
+    return files
+
+
+def _import_activity(raw: RawProgramme, ids: Loaded, workdir: Path) -> None:
+    from trellis.activity.services import activity_import
+
+    for s in raw.spaces:
+        if s.community is not None:
+            SpaceLink.objects.create(
+                source=s.source,
+                space=s.external_id,
+                community_id=ids.communities[s.community],
+            )
+    for alias in raw.aliases:
+        AuthorAlias.objects.create(
+            source=alias.source, key=alias.key, person_id=ids.people[alias.person]
+        )
+    folder = workdir / "viva-engage"
+    for name, data in viva_engage_export(raw).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    archive = workdir / "slack.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name, data in slack_export(raw).items():
+            out.writestr(name, data)
+    for source, path in (("viva-engage", folder), ("slack", archive)):
+        report = activity_import(actor=None, source=source, path=path)
+        assert report.applied, [str(e) for e in report.errors]
 
 
 def _resolve_authors() -> None:

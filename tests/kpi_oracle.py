@@ -479,7 +479,8 @@ def generate_programme(
                 author=author.external_id,
                 created_at=_edge_instant(rng, year, tzinfo),
                 is_post=rng.random() < 0.4,
-                reactions=rng.choice([0, 0, 1, 2, 5]),
+                # The Viva Engage export has no reactions (kpis.md: 0 there).
+                reactions=0 if source == "viva-engage" else rng.choice([0, 0, 1, 2, 5]),
                 deleted=rng.random() < 0.06,
                 private=rng.random() < 0.06,
                 system=rng.random() < 0.05,

@@ -249,6 +249,9 @@ def kpi_sheet(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "form": form,
             "locked": locked,
             "questions": SHEET_QUESTIONS,
+            "other_years": [
+                y for y in (year - 1, year + 1) if MIN_YEAR <= y <= selectors.open_year()
+            ],
             "answers": [
                 {"label": q.label, "value": (sheet.answers if sheet else {}).get(q.key)}
                 for q in SHEET_QUESTIONS

@@ -16,6 +16,7 @@ urlpatterns = [
     path("programme/", include("trellis.onboarding.urls")),
     path("communities/", include("trellis.communities.urls")),
     path("people/", include("trellis.people.urls")),
+    path("activity/", include("trellis.activity.urls")),
     path("", include("trellis.events.urls")),
     path("", include("trellis.kpis.urls")),
     path("admin/", admin.site.urls),

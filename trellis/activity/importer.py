@@ -1,0 +1,677 @@
+"""The engine behind `services.activity_import`: writes what a source reader yields.
+
+Messages go in batches of BATCH rows with raw `INSERT … ON CONFLICT (source, external_id)
+DO UPDATE` through `cursor.executemany` (the same SQL on SQLite and PostgreSQL), not one
+ORM object per row:
+
+1. spaces and authors met in a batch are upserted first (bulk, once each);
+2. when the source already has messages, the batch's stored rows are fetched by natural
+   key and compared, so that only new or changed messages are written and "unchanged" is
+   exact (the same file twice writes nothing); a first import skips that look-up;
+3. each written message marks its (space, month) pair, and the old pair too when a later
+   export moved or deleted it; at the end the rollups of those pairs alone are rebuilt.
+
+Everything runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trellis.activity import rollups
+from trellis.activity.feed import PreparedRow
+from trellis.activity.models import (
+    AuthorAlias,
+    EsnAuthor,
+    Message,
+    Space,
+    SpaceDay,
+    UsageReport,
+)
+from trellis.activity.sources.base import AuthorRecord, Reader, RowError, SpaceRecord
+from trellis.communities.models import Membership, Role, SpaceLink, Stage
+from trellis.people.models import Person
+
+BATCH = 5000
+EPOCH = dt.date(1970, 1, 1)
+CHUNK = 500  # values per IN (…) look-up
+
+Progress = Callable[[int, int | None], None]
+
+UPSERT_MESSAGES = """INSERT INTO {message}
+    (source, external_id, space_id, author_id, created_at, day, is_post, reactions, counted)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (source, external_id) DO UPDATE SET
+    space_id = EXCLUDED.space_id, author_id = EXCLUDED.author_id,
+    created_at = EXCLUDED.created_at, day = EXCLUDED.day, is_post = EXCLUDED.is_post,
+    reactions = EXCLUDED.reactions, counted = EXCLUDED.counted"""
+# The stored form of a batch's messages, by natural key.
+PROBE_MESSAGES = """SELECT external_id, space_id, author_id, created_at, day, is_post,
+    reactions, counted FROM {message} WHERE source = %%s AND external_id IN (%(keys)s)"""
+
+
+@dataclass
+class ImportReport:
+    source: str
+    filename: str
+    sha256: str = ""
+    dry_run: bool = False
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Rows that never count (deleted, private, system…): stored with counts=False or skipped.
+    excluded: int = 0
+    rejected: int = 0
+    spaces_new: int = 0
+    authors_new: int = 0
+    authors_unresolved: int = 0
+    memberships_added: int = 0
+    rollup_pairs: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unreadable: bool = False
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable and self.rejected == 0
+
+    @property
+    def imported(self) -> int:
+        return self.new + self.updated
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "imported": self.imported,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "excluded": self.excluded,
+            "rejected": self.rejected,
+            "spaces_new": self.spaces_new,
+            "authors_new": self.authors_new,
+            "authors_unresolved": self.authors_unresolved,
+            "memberships_added": self.memberships_added,
+        }
+
+
+def chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+# --- Author resolution --------------------------------------------------------------------
+
+
+def alias_key(key: str) -> str:
+    """Aliases keyed by e-mail are stored lower-case; ESN ids are kept as they are."""
+    key = key.strip()
+    return key.lower() if "@" in key else key
+
+
+def resolve_people(source: str, authors: Iterable[tuple[str, str]]) -> dict[str, int | None]:
+    """ESN user id -> person id, for (id, e-mail) pairs: by e-mail (case-insensitive), then
+    by an alias of this source, then by an alias of any source (id before e-mail)."""
+    authors = list(authors)
+    emails = sorted({e.strip().lower() for _k, e in authors if e.strip()})
+    by_email: dict[str, int] = {}
+    for part in chunks(emails):
+        by_email.update(
+            Person.objects.annotate(key=Lower("email"))
+            .filter(key__in=part)
+            .values_list("key", "pk")
+        )
+    keys = sorted({k for k, _e in authors} | set(emails))
+    aliases: dict[tuple[str, str], int] = {}
+    for part in chunks(keys):
+        for src, key, alias_person in AuthorAlias.objects.filter(
+            key__in=part, source__in=[source, ""]
+        ).values_list("source", "key", "person_id"):
+            aliases[(src, key)] = alias_person
+    resolved: dict[str, int | None] = {}
+    for key, email in authors:
+        email = email.strip().lower()
+        person: int | None = by_email.get(email) if email else None
+        if person is None:
+            for candidate in (
+                (source, key),
+                (source, email),
+                ("", key),
+                ("", email),
+            ):
+                if candidate[1] and candidate in aliases:
+                    person = aliases[candidate]
+                    break
+        resolved[key] = person
+    return resolved
+
+
+# --- Spaces and mappings ------------------------------------------------------------------
+
+
+def mapped_community(links: dict[str, int], external_id: str, name: str) -> int | None:
+    """The community a space maps to: its id first, then its exact name."""
+    if external_id in links:
+        return links[external_id]
+    if name and name in links:
+        return links[name]
+    return None
+
+
+def apply_links(source: str, space_ids: Iterable[int] | None = None) -> int:
+    """Set Space.community from the SpaceLink mappings; returns how many spaces changed.
+
+    A space that no mapping names keeps its community: mappings are only ever removed
+    through `services.space_map`, which also clears the space.
+    """
+    links = dict(SpaceLink.objects.filter(source=source).values_list("space", "community_id"))
+    qs = Space.objects.filter(source=source)
+    if space_ids is not None:
+        ids = list(space_ids)
+        changed = []
+        for part in chunks(ids):
+            changed += _changed_spaces(qs.filter(pk__in=part), links)
+    else:
+        changed = _changed_spaces(qs, links)
+    Space.objects.bulk_update(changed, ["community"], batch_size=CHUNK)
+    return len(changed)
+
+
+def _changed_spaces(qs: Any, links: dict[str, int]) -> list[Space]:
+    changed = []
+    for space in qs.only("pk", "external_id", "name", "community_id"):
+        target = mapped_community(links, space.external_id, space.name)
+        if target is not None and target != space.community_id:
+            space.community_id = target
+            changed.append(space)
+    return changed
+
+
+# --- The writer ---------------------------------------------------------------------------
+
+
+class Writer:
+    """Upserts spaces, authors and rows for one import; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        reader: Reader,
+        report: ImportReport,
+        progress: Progress | None = None,
+        beat: Callable[[], None] | None = None,
+    ) -> None:
+        self.reader = reader
+        self.source = reader.source
+        self.report = report
+        self.progress = progress
+        self.beat = beat
+        self.space_ids: dict[str, int] = {}
+        self.author_ids: dict[str, int] = {}
+        self.pairs: set[rollups.Pair] = set()
+        self.touched_spaces: set[int] = set()
+        # Contributor keys whose person changed: their other months need a rebuild too.
+        self.moved_contributors: set[int] = set()
+        self.stop_writing = False
+        self.vendor = connection.vendor
+
+    # spaces ---------------------------------------------------------------------------
+
+    def upsert_spaces(self, records: Iterable[SpaceRecord]) -> None:
+        wanted = {r.external_id: r for r in records if r.external_id not in self.space_ids}
+        if not wanted:
+            return
+        existing: dict[str, Space] = {}
+        for part in chunks(list(wanted)):
+            for stored in Space.objects.filter(source=self.source, external_id__in=part):
+                existing[stored.external_id] = stored
+        links = dict(
+            SpaceLink.objects.filter(source=self.source).values_list("space", "community_id")
+        )
+        create: list[Space] = []
+        update: list[Space] = []
+        for key, record in wanted.items():
+            space: Space | None = existing.get(key)
+            name = record.name[:300]
+            if space is None:
+                create.append(
+                    Space(
+                        source=self.source,
+                        external_id=key[:200],
+                        name=name,
+                        url=record.url[:500],
+                        is_private=record.is_private,
+                        community_id=mapped_community(links, key, name),
+                    )
+                )
+            elif (name and space.name != name) or space.is_private != record.is_private:
+                space.name = name or space.name
+                space.is_private = record.is_private
+                update.append(space)
+        Space.objects.bulk_create(create, batch_size=CHUNK)
+        Space.objects.bulk_update(update, ["name", "is_private"], batch_size=CHUNK)
+        self.report.spaces_new += len(create)
+        for part in chunks(list(wanted)):
+            self.space_ids.update(
+                Space.objects.filter(source=self.source, external_id__in=part).values_list(
+                    "external_id", "pk"
+                )
+            )
+        self.touched_spaces.update(self.space_ids[k] for k in wanted)
+
+    # authors --------------------------------------------------------------------------
+
+    def upsert_authors(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in set(keys) if k and k not in self.author_ids]
+        if not wanted:
+            return
+        known = self.reader.authors
+        records = {k: known.get(k) or AuthorRecord(k) for k in wanted}
+        existing: dict[str, EsnAuthor] = {}
+        for part in chunks(wanted):
+            for known_author in EsnAuthor.objects.filter(source=self.source, external_id__in=part):
+                existing[known_author.external_id] = known_author
+        people = resolve_people(
+            self.source,
+            (
+                (k, r.email or (existing[k].email if k in existing else ""))
+                for k, r in records.items()
+            ),
+        )
+        create: list[EsnAuthor] = []
+        update: list[EsnAuthor] = []
+        for key, record in records.items():
+            author: EsnAuthor | None = existing.get(key)
+            person = people.get(key)
+            if author is None:
+                create.append(
+                    EsnAuthor(
+                        source=self.source,
+                        external_id=key[:200],
+                        name=record.name[:300],
+                        email=record.email[:254],
+                        person_id=person,
+                    )
+                )
+                continue
+            changed = False
+            if record.name and author.name != record.name[:300]:
+                author.name, changed = record.name[:300], True
+            if record.email and author.email != record.email[:254]:
+                author.email, changed = record.email[:254], True
+            if author.person_id != person:
+                self.moved_contributors.add(author.contributor_key)
+                author.person_id, changed = person, True
+            if changed:
+                update.append(author)
+        EsnAuthor.objects.bulk_create(create, batch_size=CHUNK)
+        EsnAuthor.objects.bulk_update(update, ["name", "email", "person"], batch_size=CHUNK)
+        self.report.authors_new += len(create)
+        for part in chunks(wanted):
+            self.author_ids.update(
+                EsnAuthor.objects.filter(source=self.source, external_id__in=part).values_list(
+                    "external_id", "pk"
+                )
+            )
+
+    # messages -------------------------------------------------------------------------
+
+    def write_messages(self, batches: Iterator[list[PreparedRow]]) -> None:
+        report = self.report
+        self.upsert_spaces(self.reader.spaces.values())
+        self.fresh = not Message.objects.filter(source=self.source).exists()
+        self.max_id = Message.objects.aggregate(m=Max("pk"))["m"] or 0
+        self._time = _LocalTime(zoneinfo.ZoneInfo(settings.TIME_ZONE), self.vendor)
+        self.written = 0
+        for batch in batches:
+            report.excluded += sum(1 for row in batch if not row[7])
+            self._flush(batch)
+        report.excluded += getattr(self.reader, "skipped", 0)
+        if self.fresh and not self.stop_writing:
+            new = Message.objects.filter(source=self.source, pk__gt=self.max_id).count()
+            report.new = new
+            report.updated = self.written - new
+
+    def _flush(self, batch: list[Any]) -> None:
+        reader = self.reader
+        if reader.error_count:
+            self.stop_writing = True  # nothing will be applied: just keep reading
+        if not self.stop_writing:
+            spaces = {r[1] for r in batch} - self.space_ids.keys()
+            if spaces:
+                self.upsert_spaces(reader.spaces[k] for k in spaces)
+            self.upsert_authors({r[2] for r in batch} - self.author_ids.keys())
+            params = self._params(batch)
+            with connection.cursor() as cursor:
+                if not self.fresh:
+                    params = self._changed(cursor, params)
+                if params:
+                    cursor.executemany(rollups.sql(UPSERT_MESSAGES), params)
+                    self.written += len(params)
+        if self.progress is not None:
+            fraction = reader.fraction()
+            total = int(reader.rows_read / fraction) if fraction > 0 else None
+            self.progress(reader.rows_read, total)
+
+    def _params(self, batch: list[Any]) -> list[tuple[Any, ...]]:
+        # Per-row hot loop: the local day and the stored created_at come from caches
+        # keyed by quarter hour, day and second of day (see _LocalTime).
+        source, space_ids, author_ids = self.source, self.space_ids, self.author_ids
+        lt = self._time
+        offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
+        pairs, fresh = self.pairs, self.fresh
+        params: list[tuple[Any, ...]] = []
+        append = params.append
+        for external_id, space, author, seconds, micro, is_post, reactions, counted in batch:
+            space_id = space_ids[space]
+            utc_day = seconds // 86400
+            offset = offsets.get(utc_day)
+            if offset is None:
+                offset = lt.offset(utc_day, seconds)
+            dayno = (seconds + offset) // 86400
+            day = days.get(dayno) or lt.day(dayno)
+            if sqlite:
+                created_db = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
+                if micro:
+                    created_db += f".{micro:06d}"
+            else:
+                created_db = lt.aware(seconds, micro)
+            append(
+                (
+                    source,
+                    external_id,
+                    space_id,
+                    author_ids[author] if author else None,
+                    created_db,
+                    day[0],
+                    is_post,
+                    reactions,
+                    counted,
+                )
+            )
+            if fresh:
+                pairs.add((space_id, day[1]))
+        return params
+
+    def _changed(self, cursor: Any, params: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Only the new and changed rows; counts them and marks their old and new pairs."""
+        incoming = {p[1]: p for p in params}  # the last of duplicates wins
+        keys = list(incoming)
+        stored: dict[str, tuple[Any, ...]] = {}
+        as_param = self._time.as_param
+        for part in chunks(keys, 2000):
+            cursor.execute(
+                rollups.sql(PROBE_MESSAGES) % {"keys": ", ".join(["%s"] * len(part))},
+                [self.source, *part],
+            )
+            for row in cursor.fetchall():
+                stored[row[0]] = as_param(row[1:])
+        report, pairs, month_of = self.report, self.pairs, self._time.month_of
+        out = []
+        for key, p in incoming.items():
+            old = stored.get(key)
+            if old is None:
+                report.new += 1
+            elif old == p[2:]:
+                report.unchanged += 1
+                continue
+            else:
+                report.updated += 1
+                pairs.add((old[0], month_of(old[3])))
+            pairs.add((p[2], month_of(p[5])))
+            out.append(p)
+        report.unchanged += len(params) - len(incoming)
+        return out
+
+    # aggregate sources ----------------------------------------------------------------
+
+    def write_days(self, rows: Iterator[Any]) -> None:
+        batch: list[Any] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                self._flush_days(batch)
+                batch = []
+        if batch:
+            self._flush_days(batch)
+
+    def _flush_days(self, batch: list[Any]) -> None:
+        if self.reader.error_count:
+            self.stop_writing = True
+        if self.stop_writing:
+            return
+        self.upsert_spaces(self.reader.spaces[k] for k in {r.space for r in batch})
+        by_key = {(self.space_ids[r.space], r.day): r for r in batch}
+        stored: dict[tuple[int, dt.date], SpaceDay] = {}
+        for part in chunks(sorted({k[0] for k in by_key})):
+            days = sorted({k[1] for k in by_key})
+            for row in SpaceDay.objects.filter(
+                space_id__in=part, staff=False, day__gte=days[0], day__lte=days[-1]
+            ):
+                stored[(row.space_id, row.day)] = row
+        create, update = [], []
+        fields = ("posts", "replies", "reactions", "active_authors")
+        for (space_id, day), r in by_key.items():
+            old = stored.get((space_id, day))
+            values = {f: getattr(r, f) for f in fields}
+            if old is None:
+                create.append(SpaceDay(space_id=space_id, day=day, staff=False, **values))
+                self.report.new += 1
+            elif any(getattr(old, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(old, f, v)
+                update.append(old)
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        SpaceDay.objects.bulk_create(create, batch_size=CHUNK)
+        SpaceDay.objects.bulk_update(update, list(fields), batch_size=CHUNK)
+        self._progress()
+
+    def write_usage(self, rows: Iterator[Any]) -> None:
+        fields = (
+            "last_activity",
+            "is_deleted",
+            "member_count",
+            "posted_count",
+            "read_count",
+            "liked_count",
+        )
+        for row in rows:
+            if self.reader.error_count:
+                self.stop_writing = True
+            if self.stop_writing:
+                continue
+            self.upsert_spaces([self.reader.spaces[row.space]])
+            values = {f: getattr(row, f) for f in fields}
+            old = UsageReport.objects.filter(
+                space_id=self.space_ids[row.space],
+                refreshed_on=row.refreshed_on,
+                period_days=row.period_days,
+            ).first()
+            if old is None:
+                UsageReport.objects.create(
+                    space_id=self.space_ids[row.space],
+                    refreshed_on=row.refreshed_on,
+                    period_days=row.period_days,
+                    **values,
+                )
+                self.report.new += 1
+            elif any(getattr(old, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(old, f, v)
+                old.save(update_fields=list(fields))
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.progress is not None:
+            self.progress(self.reader.rows_read, None)
+
+    # the end --------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Mappings, rollups of the affected pairs, volumes, unresolved authors."""
+        reader = self.reader
+        apply_links(self.source, self.touched_spaces)
+        if reader.kind == "messages":
+            pairs = set(self.pairs)
+            if self.moved_contributors:
+                pairs |= rollups.pairs_of_contributors(self.moved_contributors)
+            self.report.rollup_pairs = rollups.rebuild(pairs, beat=self.beat)
+        elif reader.kind == "days" and self.touched_spaces:
+            rollups.refresh_volumes(sorted(self.touched_spaces))
+        if self.author_ids:
+            ids = list(self.author_ids.values())
+            self.report.authors_unresolved = sum(
+                EsnAuthor.objects.filter(pk__in=part, person__isnull=True).count()
+                for part in chunks(ids)
+            )
+
+    def add_memberships(self, on: dt.date | None = None) -> int:
+        """Members of mapped channels become members of the community (Slack option).
+
+        Only people the directory resolves and who are active, only in communities that are
+        not closed, and only where they have no active membership yet.
+        """
+        on = on or timezone.localdate()
+        members = {r.external_id: r.members for r in self.reader.spaces.values() if r.members}
+        if not members:
+            return 0
+        community_of = dict(
+            Space.objects.filter(
+                source=self.source,
+                external_id__in=list(members),
+                community__isnull=False,
+            )
+            .exclude(community__stage=Stage.CLOSED)
+            .values_list("external_id", "community_id")
+        )
+        wanted_ids = sorted({m for k in community_of for m in members[k]})
+        known = self.reader.authors
+        people = resolve_people(
+            self.source, ((k, known[k].email if k in known else "") for k in wanted_ids)
+        )
+        active = set(
+            Person.objects.filter(
+                pk__in={p for p in people.values() if p is not None}, is_active=True
+            ).values_list("pk", flat=True)
+        )
+        pairs: set[tuple[int, int]] = {
+            (community_of[space], people[m])  # type: ignore[misc]
+            for space in community_of
+            for m in members[space]
+            if people.get(m) in active
+        }
+        if not pairs:
+            return 0
+        existing = set(
+            Membership.objects.filter(
+                community_id__in={c for c, _p in pairs}, left__isnull=True
+            ).values_list("community_id", "person_id")
+        )
+        new = [
+            Membership(community_id=c, person_id=p, role=Role.MEMBER, joined=on)
+            for c, p in sorted(pairs - existing)
+        ]
+        Membership.objects.bulk_create(new, batch_size=CHUNK)
+        return len(new)
+
+
+class _LocalTime:
+    """Caches that turn an instant into the stored created_at and its local day and month.
+
+    The UTC offset of the programme zone is looked up once per UTC day (per quarter hour
+    on the days it changes), day values once per day, and on SQLite (which
+    stores times as text) the "HH:MM:SS" of each second of the day is prepared once, so
+    that millions of rows cost a few dictionary look-ups each.
+    """
+
+    def __init__(self, zone: zoneinfo.ZoneInfo, vendor: str) -> None:
+        self.zone = zone
+        self.sqlite = vendor == "sqlite"
+        self.offsets: dict[int, int] = {}  # by UTC day, for days with one offset
+        self.quarters: dict[int, int] = {}  # by quarter hour, on days of a change
+        self.days: dict[int, tuple[Any, str]] = {}
+        self.utc_days: dict[int, str] = {}
+        self.hms: list[str] = (
+            [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
+            if self.sqlite
+            else []
+        )
+
+    def _offset_at(self, seconds: int) -> int:
+        moment = dt.datetime.fromtimestamp(seconds, tz=self.zone)
+        return int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    def offset(self, utc_day: int, seconds: int) -> int:
+        """The zone's offset at this instant. Cached for the whole UTC day when the day
+        has one offset; days with a change are looked up per quarter hour (zones change
+        offset on quarter hours), and not cached by day."""
+        start = utc_day * 86400
+        first, last = self._offset_at(start), self._offset_at(start + 86399)
+        if first == last:
+            self.offsets[utc_day] = first
+            return first
+        quarter = seconds // 900
+        if quarter not in self.quarters:
+            self.quarters[quarter] = self._offset_at(quarter * 900)
+        return self.quarters[quarter]
+
+    @staticmethod
+    def aware(seconds: int, micro: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=micro)
+
+    def day(self, dayno: int) -> tuple[Any, str]:
+        date = EPOCH + dt.timedelta(days=dayno)
+        value = self.days[dayno] = (
+            date.isoformat() if self.sqlite else date,
+            date.isoformat()[:7],
+        )
+        return value
+
+    def utc_day(self, dayno: int) -> str:
+        value = self.utc_days[dayno] = (EPOCH + dt.timedelta(days=dayno)).isoformat()
+        return value
+
+    def as_param(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A stored row (space, author, created_at, day, is_post, reactions, counted) in the
+        form written: Django's SQLite connection converts dates and times when reading."""
+        if not self.sqlite:
+            return row
+        space, author, created, day, is_post, reactions, counted = row
+        if isinstance(created, dt.datetime):
+            created = created.replace(tzinfo=None).isoformat(" ")
+        if isinstance(day, dt.date):
+            day = day.isoformat()
+        return (space, author, created, day, bool(is_post), reactions, bool(counted))
+
+    @staticmethod
+    def month_of(day: Any) -> str:
+        return day.isoformat()[:7] if isinstance(day, dt.date) else str(day)[:7]
+
+
+def unresolved_note(report: ImportReport) -> None:
+    if report.authors_unresolved:
+        report.notes.append(
+            _(
+                "%(count)d authors are not resolved to a person: they count once each by "
+                "their ESN id. Add aliases on the authors page to resolve them."
+            )
+            % {"count": report.authors_unresolved}
+        )

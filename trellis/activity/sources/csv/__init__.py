@@ -1,0 +1,3 @@
+from trellis.activity.sources.csv.reader import ActivityCsvReader, DayRow
+
+__all__ = ["ActivityCsvReader", "DayRow"]

@@ -1,0 +1,3 @@
+from trellis.activity.sources.slack.reader import SlackReader
+
+__all__ = ["SlackReader"]

@@ -1,0 +1,3 @@
+from trellis.activity.sources.viva_engage.reader import VivaEngageReader
+
+__all__ = ["VivaEngageReader"]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "trellis.activity",
     "trellis.events",
     "trellis.kpis",
+    "trellis.surveys",
 ]
 
 # Background work (imports, e-mails, PDFs, year snapshots): django-tasks on the database

@@ -431,6 +431,9 @@ def test_it_freezes_a_closed_year(settings: Any) -> None:
     frozen = compute_kpis(YEAR)
     assert frozen.as_json() == before.as_json()
     assert frozen.closed and frozen.snapshot_id == snapshot.pk
+    code, out, _err = run_kpis("--year", str(YEAR), "--format", "json")
+    assert code == 0 and json.loads(out) == before.as_json()
+    assert "closed on" in run_kpis("--year", str(YEAR))[1]
     assert monthly_activity(YEAR) == months_before
     # Recompute on purpose: the new figures, with who/why/what changed.
     from trellis.kpis.services import kpi_year_recompute

@@ -19,5 +19,6 @@ urlpatterns = [
     path("activity/", include("trellis.activity.urls")),
     path("", include("trellis.events.urls")),
     path("", include("trellis.kpis.urls")),
+    path("survey/", include("trellis.surveys.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -178,7 +178,9 @@ def test_it_changes_nothing_when_the_same_file_comes_twice(
 
 def test_it_never_double_counts_overlapping_exports(world: World, tmp_path: Path) -> None:
     first = base_export()
-    first.messages = [VivaMessage(str(300 + i), "10", "1", utc(2026, 4, 1 + i, 8)) for i in range(6)]
+    first.messages = [
+        VivaMessage(str(300 + i), "10", "1", utc(2026, 4, 1 + i, 8)) for i in range(6)
+    ]
     second = base_export()
     # Days 4-6 again (one now deleted), then days 7-9.
     second.messages = [
@@ -291,9 +293,14 @@ def test_it_splits_programme_staff_in_the_day_rollups(world: World, tmp_path: Pa
 def test_it_parses_in_a_child_process_the_same_as_inline(world: World, tmp_path: Path) -> None:
     export = base_export()
     export.messages = [
-        VivaMessage(str(1000 + i), "10" if i % 3 else "11", str(1 + i % 3),
-                    utc(2026, 1, 1) + dt.timedelta(hours=7 * i), thread="" if i % 4 else "1000",
-                    deleted=i % 11 == 0)  # fmt: skip
+        VivaMessage(
+            str(1000 + i),
+            "10" if i % 3 else "11",
+            str(1 + i % 3),
+            utc(2026, 1, 1) + dt.timedelta(hours=7 * i),
+            thread="" if i % 4 else "1000",
+            deleted=i % 11 == 0,
+        )  # fmt: skip
         for i in range(12_000)
     ]
     path = write_zip(tmp_path / "a.zip", export.files())
@@ -342,7 +349,11 @@ message_strategy = st.builds(
     second=st.lists(message_strategy, max_size=25),
 )
 def test_it_keeps_rollups_equal_to_the_raw_aggregation(
-    world: World, tmp_path_factory: pytest.TempPathFactory, first: list, second: list, settings  # type: ignore[no-untyped-def]
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list,
+    second: list,
+    settings,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.TIME_ZONE = ZONE
     for model in (Message, SpaceDay, SpaceMonthContributor, EsnAuthor, Space, AuthorAlias):
@@ -367,7 +378,5 @@ def test_it_keeps_rollups_equal_to_the_raw_aggregation(
     resolve = {"1": "leader@example.com", "2": "member@example.com", "4": "core@example.com"}
     assert stored_contributors() == oracle_contributors(oracle, ZONE, resolve)
     # Importing the last export again changes nothing.
-    again = activity_import(
-        actor=None, source="viva-engage", path=folder / "1.zip", dry_run=True
-    )
+    again = activity_import(actor=None, source="viva-engage", path=folder / "1.zip", dry_run=True)
     assert again.imported == 0

@@ -129,6 +129,16 @@ PUBLIC = {"login", "healthz", "theme_css", "language_switch", "logout"}
 # URL names whose permission tests live in another file (that file must mention the name).
 COVERED_ELSEWHERE: dict[str, str] = {
     "people_import": "tests/test_people_import.py",
+    "activity_imports": "tests/test_activity_pages.py",
+    "activity_import_new": "tests/test_activity_pages.py",
+    "activity_import": "tests/test_activity_pages.py",
+    "activity_import_errors": "tests/test_activity_pages.py",
+    "activity_import_retry": "tests/test_activity_pages.py",
+    "activity_import_apply": "tests/test_activity_pages.py",
+    "activity_spaces": "tests/test_activity_pages.py",
+    "activity_space": "tests/test_activity_pages.py",
+    "activity_authors": "tests/test_activity_pages.py",
+    "activity_author": "tests/test_activity_pages.py",
     "programme_import": "tests/test_onboarding_permissions.py",
     "programme_export": "tests/test_onboarding_permissions.py",
     "dashboard": "tests/test_reports_permissions.py",

@@ -6,7 +6,7 @@ import hashlib
 
 from django.apps import apps
 
-APPS = ("core", "people", "communities", "auth", "activity", "events", "kpis")
+APPS = ("core", "people", "communities", "auth", "activity", "events", "kpis", "surveys")
 SKIP = {"core.loginfailure"}
 
 

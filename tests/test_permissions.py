@@ -161,6 +161,18 @@ COVERED_ELSEWHERE: dict[str, str] = {
     "kpi_sheet": "tests/test_kpi_sheets.py",
     "kpi_sheet_current": "tests/test_kpi_sheets.py",
     "kpi_sheet_reopen": "tests/test_kpi_sheets.py",
+    "survey_home": "tests/test_surveys_permissions.py",
+    "survey_respond": "tests/test_surveys_permissions.py",
+    "survey_templates": "tests/test_surveys_permissions.py",
+    "survey_template": "tests/test_surveys_permissions.py",
+    "survey_question_edit": "tests/test_surveys_permissions.py",
+    "survey_campaigns": "tests/test_surveys_permissions.py",
+    "survey_campaign": "tests/test_surveys_permissions.py",
+    "survey_campaign_action": "tests/test_surveys_permissions.py",
+    "survey_results": "tests/test_surveys_permissions.py",
+    "survey_results_csv": "tests/test_surveys_permissions.py",
+    "survey_community_results": "tests/test_surveys_permissions.py",
+    "survey_community_pdf": "tests/test_surveys_permissions.py",
 }
 
 

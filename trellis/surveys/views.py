@@ -272,8 +272,6 @@ def survey_campaign_action(request: HttpRequest, pk: int, action: str) -> HttpRe
 @login_required
 def survey_home(request: HttpRequest) -> HttpResponse:
     """Published survey results the user may read: the communities they lead."""
-    if is_programme_office(request.user):
-        return redirect("survey_campaigns")
     person = person_for_user(request.user)
     led = (
         Community.objects.filter(
@@ -286,7 +284,14 @@ def survey_home(request: HttpRequest) -> HttpResponse:
     )
     campaigns = Campaign.objects.filter(status=Campaign.Status.PUBLISHED).order_by("-year")
     return render(
-        request, "surveys/home.html", {"campaigns": campaigns, "led": list(led), "nav": "home"}
+        request,
+        "surveys/home.html",
+        {
+            "campaigns": campaigns,
+            "led": list(led),
+            "is_office": is_programme_office(request.user),
+            "nav": "home",
+        },
     )
 
 

@@ -48,7 +48,13 @@ def test_it_creates_the_default_questionnaire_once(world: World, capsys) -> None
 
     template = SurveyTemplate.objects.get(name=DEFAULT_TEMPLATE_NAME)
     codes = set(Question.objects.filter(template=template).values_list("code", flat=True))
-    assert {"solve_faster", "time_saved", "new_practices", "wider_network", "better_quality"} <= codes
+    assert {
+        "solve_faster",
+        "time_saved",
+        "new_practices",
+        "wider_network",
+        "better_quality",
+    } <= codes
     assert {"nps", "hours_saved", "comment"} <= codes
     assert all(q.text_fr and q.text_en for q in template.questions.all())
 
@@ -100,9 +106,7 @@ def test_it_records_a_response_per_section_without_a_link(world: World) -> None:
     invitation = Invitation.objects.get(person=world.member.person)
     assert invitation.responded
     # One global response and one for the member's only community.
-    sections = sorted(
-        (r.community_id or 0) for r in Response.objects.all()
-    )
+    sections = sorted((r.community_id or 0) for r in Response.objects.all())
     assert sections == sorted([0, world.welding.pk])
     # The token is stored hashed only.
     assert token not in {invitation.token_hash, invitation.reminder_token_hash}
@@ -179,7 +183,9 @@ def test_it_refuses_a_closed_or_not_yet_open_campaign(world: World) -> None:
     client = Client()
     data = full_answers(client, token)
     today = timezone.localdate()
-    Campaign.objects.filter(pk=campaign.pk).update(opens_on=today + dt.timedelta(days=2), closes_on=today + dt.timedelta(days=9))
+    Campaign.objects.filter(pk=campaign.pk).update(
+        opens_on=today + dt.timedelta(days=2), closes_on=today + dt.timedelta(days=9)
+    )
     page = client.post("/survey/r/", data)
     assert page.status_code == 403 and "not open yet" in page.content.decode()
     Campaign.objects.filter(pk=campaign.pk).update(
@@ -301,7 +307,9 @@ def test_it_freezes_thresholds_and_questions_once_open(world: World) -> None:
         services.campaign_open(actor=world.office, campaign=campaign)
     copy = services.template_new_version(actor=world.office, template=campaign.template)
     q2 = copy.questions.get(code=question.code)
-    services.question_update(actor=world.office, question=q2, text_en="x", text_fr="y", required=False)
+    services.question_update(
+        actor=world.office, question=q2, text_en="x", text_fr="y", required=False
+    )
     q2.refresh_from_db()
     assert q2.text_en == "x"
 

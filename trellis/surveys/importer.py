@@ -65,6 +65,9 @@ def survey_results_import(
     by_code = {q.code: q for q in questions}
     communities = dict(Community.objects.values_list("slug", "pk"))
     _header, rows = read_table(data, filename=filename, required=["community"], max_rows=MAX_ROWS)
+    # Another tool may not have asked every question: only the columns present are read
+    # (and required there); the global section only for rows that answer any of it.
+    in_file = [q for q in questions if q.code in _header]
     pending: list[tuple[int | None, list[ParsedAnswer]]] = []
     for row in rows:
         report.rows += 1
@@ -77,7 +80,12 @@ def survey_results_import(
             continue
         sections: dict[str, list[ParsedAnswer]] = {"global": [], "community": []}
         row_errors = []
-        for q in questions:
+        has_global = any(
+            row.values.get(q.code, "").strip() for q in in_file if q.section == "global"
+        )
+        for q in in_file:
+            if q.section == "global" and not has_global:
+                continue
             found, error = parse_answer(q, _split(q, row.values.get(q.code, "")))
             if error:
                 row_errors.append(f"{q.code}: {error}")

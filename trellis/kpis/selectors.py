@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
@@ -33,9 +32,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -342,8 +340,16 @@ class _Live:
     uniques: dict[str, int]
 
 
-def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) -> _Live:
-    """Every figure of the year in 12 queries, whatever the number of communities."""
+def _compute_live(
+    year: int, scope: KpiScope, now: dt.datetime | None = None, *, people: bool = True
+) -> _Live:
+    """Every figure of the year in 14 queries, whatever the number of communities.
+
+    `people=False` leaves out the figures counted over people (members, sponsor and leader
+    flags, active contributors, unique attendees, and the programme's unique figures):
+    closing a year counts those from one scan per figure (`_people_figures`), over the
+    same querysets.
+    """
     prog = ProgrammeSettings.load()
     exclude_staff = prog.exclude_staff_from_activity
     start, end, _start_at, _end_at = year_bounds(year)
@@ -357,16 +363,17 @@ def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) ->
         rows[pk] = _empty_community(slug, name, stage)
 
     members = _active_at_end(ids, end)
-    for pk, n, sponsors, leaders in (
-        members.values("community")
-        .annotate(
-            n=Count("person", distinct=True),
-            sponsors=Count("pk", filter=Q(role=Role.SPONSOR)),
-            leaders=Count("pk", filter=Q(role__in=LEADER_ROLES)),
-        )
-        .values_list("community", "n", "sponsors", "leaders")
-    ):
-        rows[pk].update(members=n, has_sponsor=sponsors > 0, has_leader=leaders > 0)
+    if people:
+        for pk, n, sponsors, leaders in (
+            members.values("community")
+            .annotate(
+                n=Count("person", distinct=True),
+                sponsors=Count("pk", filter=Q(role=Role.SPONSOR)),
+                leaders=Count("pk", filter=Q(role__in=LEADER_ROLES)),
+            )
+            .values_list("community", "n", "sponsors", "leaders")
+        ):
+            rows[pk].update(members=n, has_sponsor=sponsors > 0, has_leader=leaders > 0)
 
     new = (
         Membership.objects.filter(community__in=ids, joined__gte=start, joined__lte=end)
@@ -392,12 +399,13 @@ def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) ->
         )
 
     contributors = _contributors(ids, start, end, exclude_staff)
-    for pk, n in (
-        contributors.values("space__community")
-        .annotate(n=Count("contributor", distinct=True))
-        .values_list("space__community", "n")
-    ):
-        rows[pk]["active_contributors"] = n
+    if people:
+        for pk, n in (
+            contributors.values("space__community")
+            .annotate(n=Count("contributor", distinct=True))
+            .values_list("space__community", "n")
+        ):
+            rows[pk]["active_contributors"] = n
 
     events = counted_events(ids, year, now)
     list_size = (
@@ -424,12 +432,13 @@ def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) ->
         row["events"] += n
         row["attendance"] += attendance or 0
     links = _attendee_links(events)
-    for pk, n in (
-        links.values("event__community")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("event__community", "n")
-    ):
-        rows[pk]["unique_attendees"] = n
+    if people:
+        for pk, n in (
+            links.values("event__community")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("event__community", "n")
+        ):
+            rows[pk]["unique_attendees"] = n
 
     for pk in (
         _updated_charters(ids, year, prog.charter_approval_required)
@@ -449,10 +458,11 @@ def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) ->
 
     for row in rows.values():
         row["webinars"] = row["events_by_type"][Event.Type.WEBINAR]
-        row["active_rate"] = ratio(row["active_contributors"], row["members"])
         row["objectives_met_rate"] = ratio(row["objectives_met"], row["objectives"])
-
-    uniques = {
+    if not people:
+        return _Live(year=year, rows=rows, uniques={})
+    _active_rates(rows)
+    counted = {
         "members_unique": members.aggregate(n=Count("person", distinct=True))["n"] or 0,
         "active_contributors_unique": contributors.aggregate(n=Count("contributor", distinct=True))[
             "n"
@@ -460,7 +470,12 @@ def _compute_live(year: int, scope: KpiScope, now: dt.datetime | None = None) ->
         or 0,
         "unique_attendees": links.aggregate(n=Count("person", distinct=True))["n"] or 0,
     }
-    return _Live(year=year, rows=rows, uniques=uniques)
+    return _Live(year=year, rows=rows, uniques=counted)
+
+
+def _active_rates(rows: dict[int, dict[str, Any]]) -> None:
+    for row in rows.values():
+        row["active_rate"] = ratio(row["active_contributors"], row["members"])
 
 
 def programme_totals(
@@ -534,82 +549,90 @@ def compute_kpis(
 # --- Frozen years ----------------------------------------------------------------------------
 
 
-def _segment_uniques(
-    year: int, rows: dict[int, dict[str, Any]], exclude_staff: bool, now: dt.datetime | None
-) -> dict[str, dict[str, dict[str, int]]]:
-    """Unique figures per business unit, per tag and per stage at the end of the year.
+def _people_figures(
+    year: int,
+    rows: dict[int, dict[str, Any]],
+    index: dict[int, dict[str, Any]],
+    exclude_staff: bool,
+    now: dt.datetime | None,
+) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, int]]:
+    """The figures counted over people, for a year's close: per community (members,
+    sponsor and leader flags, active contributors, unique attendees, filled into `rows`),
+    for the whole programme, and per business unit, tag and stage at the end of the year.
 
     A filtered view of a closed year cannot recount people from frozen community figures,
-    so the close freezes the unique figures of each one-filter segment as well.
+    so the close freezes the unique figures of each one-filter segment too. Each figure
+    reads its (community, person) pairs once, from the same querysets as the live figures,
+    and the unions are made here: one scan per figure instead of one join per figure and
+    dimension. Returns (segments, programme unique figures).
     """
     start, end, _s, _e = year_bounds(year)
     ids = _ids(counting_communities(year))
-    by_stage: dict[str, list[int]] = defaultdict(list)
-    for pk, row in rows.items():
-        by_stage[row["stage"]].append(pk)
-
-    def stage_of(path: str) -> Case:
-        return Case(
-            *[
-                When(**{f"{path}__in": pks}, then=Value(stage))
-                for stage, pks in sorted(by_stage.items())
-            ],
-            default=Value(""),
-            output_field=CharField(),
-        )
-
-    sources: list[tuple[str, QuerySet[Any], str, str]] = [
-        ("members_unique", _active_at_end(ids, end), "community", "person"),
+    keys: dict[int, list[tuple[str, str]]] = {
+        pk: [
+            ("stage", row["stage"]),
+            *(("business_unit", str(bu)) for bu in index[pk]["business_units"]),
+            *(("tag", tag) for tag in index[pk]["tags"]),
+        ]
+        for pk, row in rows.items()
+    }
+    # figure -> (pairs, programme field, community field)
+    sources: list[tuple[QuerySet[Any], str, str]] = [
         (
-            "active_contributors_unique",
-            _contributors(ids, start, end, exclude_staff),
-            "space__community",
-            "contributor",
+            _active_at_end(ids, end).values_list("community", "person"),
+            "members_unique",
+            "members",
         ),
         (
+            _contributors(ids, start, end, exclude_staff)
+            .values_list("space__community", "contributor")
+            .distinct(),  # one row per month otherwise
+            "active_contributors_unique",
+            "active_contributors",
+        ),
+        (
+            _attendee_links(counted_events(ids, year, now)).values_list(
+                "event__community", "person"
+            ),
             "unique_attendees",
-            _attendee_links(counted_events(ids, year, now)),
-            "event__community",
-            "person",
+            "unique_attendees",
         ),
     ]
-    segments: dict[str, dict[str, dict[str, int]]] = {
-        "business_unit": defaultdict(dict),
-        "tag": defaultdict(dict),
-        "stage": defaultdict(dict),
-    }
-    for figure, qs, community_path, person in sources:
-        for key, n in (
-            qs.values(f"{community_path}__business_units")
-            .annotate(n=Count(person, distinct=True))
-            .values_list(f"{community_path}__business_units", "n")
-        ):
-            if key is not None:
-                segments["business_unit"][str(key)][figure] = n
-        for key, n in (
-            qs.values(f"{community_path}__tags__name")
-            .annotate(n=Count(person, distinct=True))
-            .values_list(f"{community_path}__tags__name", "n")
-        ):
-            if key is not None:
-                segments["tag"][key][figure] = n
-        if by_stage:
-            for key, n in (
-                qs.annotate(segment=stage_of(community_path))
-                .values("segment")
-                .annotate(n=Count(person, distinct=True))
-                .values_list("segment", "n")
-            ):
-                if key:
-                    segments["stage"][key][figure] = n
-    return {name: dict(values) for name, values in segments.items()}
+    segments: dict[str, dict[str, dict[str, int]]] = {"business_unit": {}, "tag": {}, "stage": {}}
+    uniques: dict[str, int] = {}
+    for pairs, figure, field_name in sources:
+        by_community: dict[int, set[int]] = defaultdict(set)
+        for community, who in pairs.iterator(chunk_size=50_000):
+            by_community[community].add(who)
+        people: dict[tuple[str, str], set[int]] = defaultdict(set)
+        everyone: set[int] = set()
+        for community, found in by_community.items():
+            rows[community][field_name] = len(found)
+            everyone |= found
+            for key in keys[community]:
+                people[key] |= found
+        for (dimension, value), found in people.items():
+            segments[dimension].setdefault(value, {})[figure] = len(found)
+        uniques[figure] = len(everyone)
+    for pk, role in (
+        _active_at_end(ids, end)
+        .filter(role__in=[Role.SPONSOR, *LEADER_ROLES])
+        .values_list("community", "role")
+        .distinct()
+    ):
+        rows[pk]["has_sponsor" if role == Role.SPONSOR else "has_leader"] = True
+    _active_rates(rows)
+    return segments, uniques
 
 
 def _monthly_rows(
     year: int, ids: QuerySet[Community, Any], exclude_staff: bool, *, by_community: bool
 ) -> Iterable[tuple[Any, ...]]:
     start, end, _s, _e = year_bounds(year)
-    days = _messages_days(ids, start, end, exclude_staff).annotate(month=TruncMonth("day"))
+    # The month as "MM" cut from the ISO date: native on SQLite and PostgreSQL, where
+    # TruncMonth would call a Python function for every row on SQLite.
+    month = Substr(Cast("day", output_field=CharField()), 6, 2)
+    days = _messages_days(ids, start, end, exclude_staff).annotate(month=month)
     keys = ["space__community", "month"] if by_community else ["month"]
     return (
         days.values(*keys).annotate(p=Sum("posts"), r=Sum("replies")).values_list(*keys, "p", "r")
@@ -619,40 +642,45 @@ def _monthly_rows(
 def freeze_year(year: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything a closed year must answer later, as JSON-ready data.
 
-    1. the whole programme's figures, computed live (the same code as any open year);
+    1. every community's figures that are counts and sums, computed as for an open year;
     2. each community's id, business units and tags, so filters apply as they stood;
-    3. the unique figures of each one-filter segment (business unit, tag, stage);
-    4. messages per month, per community, for the monthly chart;
-    5. the settings the figures depended on.
+    3. messages per month, per community, for the monthly chart;
+    4. the figures counted over people, from one scan per figure over the same querysets
+       as an open year's: per community, for the programme, and per business unit, tag
+       and stage (so that one-filter views of the closed year keep their unique figures);
+    5. the programme totals, and the settings the figures depended on.
+    Tests check that a year closed unchanged reads back exactly as it computed live.
     """
     prog = ProgrammeSettings.load()
-    computed = _compute_live(year, KpiScope(), now)
+    computed = _compute_live(year, KpiScope(), now, people=False)
     rows = computed.rows
     ids = _ids(counting_communities(year))
-    index: dict[str, dict[str, Any]] = {
-        row["slug"]: {"id": pk, "business_units": [], "tags": []} for pk, row in rows.items()
+    by_pk: dict[int, dict[str, Any]] = {
+        pk: {"id": pk, "business_units": [], "tags": []} for pk in rows
     }
+    index = {row["slug"]: by_pk[pk] for pk, row in rows.items()}
     slug_of = {pk: row["slug"] for pk, row in rows.items()}
     for pk, bu in Community.business_units.through.objects.filter(community__in=ids).values_list(
         "community", "businessunit"
     ):
-        index[slug_of[pk]]["business_units"].append(bu)
+        by_pk[pk]["business_units"].append(bu)
     for pk, tag in Community.tags.through.objects.filter(community__in=ids).values_list(
         "community", "tag__name"
     ):
-        index[slug_of[pk]]["tags"].append(tag)
+        by_pk[pk]["tags"].append(tag)
     monthly: dict[str, list[list[int]]] = {}
     for pk, month, posts, replies in _monthly_rows(
         year, ids, prog.exclude_staff_from_activity, by_community=True
     ):
         series = monthly.setdefault(slug_of[pk], [[0, 0] for _m in range(12)])
         series[_month_number(month) - 1] = [posts or 0, replies or 0]
+    segments, uniques = _people_figures(year, rows, by_pk, prog.exclude_staff_from_activity, now)
     return {
         "version": SNAPSHOT_VERSION,
-        "programme": programme_totals(rows.values(), dict(computed.uniques)),
+        "programme": programme_totals(rows.values(), dict(uniques)),
         "communities": list(rows.values()),
         "index": index,
-        "segments": _segment_uniques(year, rows, prog.exclude_staff_from_activity, now),
+        "segments": segments,
         "monthly": monthly,
         "settings": {
             "exclude_staff_from_activity": prog.exclude_staff_from_activity,
@@ -662,8 +690,8 @@ def freeze_year(year: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _month_number(month: dt.date | dt.datetime) -> int:
-    return month.month
+def _month_number(month: str) -> int:
+    return int(month)
 
 
 def _frozen_selection(data: dict[str, Any], scope: KpiScope) -> list[dict[str, Any]]:

@@ -87,6 +87,18 @@ def _campaign(k: int) -> tuple[Campaign, list[Community], list[BusinessUnit]]:
     return campaign, communities, units
 
 
+def _a(response: Response, question: Question, number: float) -> dict[str, Any]:
+    # An answer carries copies of its response's group, as response_submit stores them.
+    return {
+        "response": response,
+        "question": question,
+        "number": number,
+        "campaign_id": response.campaign_id,
+        "community_id": response.community_id,
+        "business_unit_id": response.business_unit_id,
+    }
+
+
 def _store(
     campaign: Campaign, communities: list[Community], units: list[BusinessUnit], people: list[Any]
 ) -> None:
@@ -94,14 +106,14 @@ def _store(
     questions = {q.code: q for q in campaign.template.questions.all()}
     for member_of, unit, likert, nps in people:
         glob = Response.objects.create(campaign=campaign, business_unit=units[unit])
-        Answer.objects.create(response=glob, question=questions["programme_useful"], number=likert)
+        Answer.objects.create(**_a(glob, questions["programme_useful"], likert))
         for c in sorted(member_of):
             r = Response.objects.create(campaign=campaign, community=communities[c])
             Answer.objects.bulk_create(
                 [
-                    Answer(response=r, question=questions["engaged"], number=likert),
-                    Answer(response=r, question=questions["solve_faster"], number=6 - likert),
-                    Answer(response=r, question=questions["nps"], number=nps),
+                    Answer(**_a(r, questions["engaged"], likert)),
+                    Answer(**_a(r, questions["solve_faster"], 6 - likert)),
+                    Answer(**_a(r, questions["nps"], nps)),
                 ]
             )
 

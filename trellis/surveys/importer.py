@@ -122,7 +122,14 @@ def survey_results_import(
             )
             for response, (_cid, parsed) in zip(responses, chunk, strict=True):
                 answers.extend(
-                    Answer(response=response, question=a.question, number=a.number, text=a.text)
+                    Answer(
+                        response=response,
+                        question=a.question,
+                        number=a.number,
+                        text=a.text,
+                        campaign=campaign,
+                        community_id=response.community_id,
+                    )
                     for a in parsed
                 )
             Answer.objects.bulk_create(answers, batch_size=2000)

@@ -214,12 +214,16 @@ def parse_answer(question: Question, values: list[str]) -> tuple[list[ParsedAnsw
             }
         return [ParsedAnswer(question, text=text)], ""
     if question.type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
-        allowed = {str(c["value"]) for c in question.choices}
+        allowed = {str(c["value"]): i for i, c in enumerate(question.choices)}
         if any(v not in allowed for v in values) or (
             question.type == Question.Type.SINGLE and len(values) > 1
         ):
             return [], _("Please choose among the answers offered.")
-        return [ParsedAnswer(question, text=v) for v in dict.fromkeys(values)], ""
+        # The choice's position goes in `number` too: results count choices by number,
+        # through the same index as the scales.
+        return [
+            ParsedAnswer(question, number=allowed[v], text=v) for v in dict.fromkeys(values)
+        ], ""
     number = _number(values[0])
     bounds = question.bounds
     if number is None or len(values) > 1 or bounds is None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, F, FloatField, Sum
 from django.db.models.functions import Cast
 
@@ -66,6 +67,15 @@ _T95 = [
     2.045,
     2.042,
 ]
+
+
+def _tuples(qs: Any) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() query straight from the cursor (no per-value converters:
+    ids, counts and floats come back as they are), for the large GROUP BY results."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _rows(qs: Any) -> Iterator[dict[str, Any]]:
@@ -230,53 +240,71 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
             unit(row["person__business_unit"]).invited = row["n"]
 
     # 3. distributions of the discrete questions, and moments of the numeric ones
-    answers = Answer.objects.filter(response__campaign=campaign).order_by()
-    discrete = (
-        answers.filter(question__type__in=DISCRETE)
-        .values("response__community", "response__business_unit", "question", "number", "text")
+    answers = Answer.objects.filter(campaign=campaign).order_by()
+
+    # Everything is grouped in the order of the covering index survey_answer_group, so
+    # the database streams the groups without sorting; rows come back as plain tuples.
+    def group_of(community_id: int | None, unit_id: int | None) -> Group:
+        return community(community_id) if community_id else unit(unit_id)
+
+    discrete_ids = [q.pk for q in questions if q.type in DISCRETE]
+    rows = (
+        answers.filter(question__in=discrete_ids)
+        .values("question", "community", "business_unit", "number")
         .annotate(n=Count("pk"))
+        .values_list("question", "community", "business_unit", "number", "n")
     )
-    for row in _rows(discrete):
-        group = (
-            community(row["response__community"])
-            if row["response__community"]
-            else unit(row["response__business_unit"])
-        )
-        m = group.questions[row["question"]]
-        value = row["text"] if row["number"] is None else f"{row['number']:g}"
-        m.distribution[value] = m.distribution.get(value, 0) + row["n"]
-        if row["number"] is not None:
-            m.add(row["n"], row["number"] * row["n"], row["number"] ** 2 * row["n"])
-        elif by_id[row["question"]].type == Question.Type.SINGLE:
-            m.n += row["n"]
+    raw: dict[tuple[int, int | None, int | None], dict[float | None, int]] = {}
+    for qid, cid, bid, number, n in _tuples(rows):
+        key = (qid, cid, bid)
+        values = raw.get(key)
+        if values is None:
+            values = raw[key] = {}
+        values[number] = n
+    for (qid, cid, bid), values in raw.items():
+        q = by_id[qid]
+        m = group_of(cid, bid).questions[qid]
+        dist = m.distribution
+        if q.type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
+            for number, n in values.items():
+                index = int(number) if number is not None else -1
+                label = str(q.choices[index]["value"]) if 0 <= index < len(q.choices) else "?"
+                dist[label] = dist.get(label, 0) + n
+            if q.type == Question.Type.SINGLE:
+                m.n += sum(values.values())
+        else:
+            count = total = squares = 0.0
+            for number, n in values.items():
+                x = float(number or 0)
+                label = f"{x:g}"
+                dist[label] = dist.get(label, 0) + n
+                count += n
+                total += x * n
+                squares += x * x * n
+            m.add(int(count), total, squares)
     numeric = (
-        answers.filter(question__type=Question.Type.NUMBER, number__isnull=False)
-        .values("response__community", "response__business_unit", "question")
+        answers.filter(
+            question__in=[q.pk for q in questions if q.type == Question.Type.NUMBER],
+            number__isnull=False,
+        )
+        .values("question", "community", "business_unit")
         .annotate(
             n=Count("pk"),
             total=Sum("number"),
             squares=Sum(Cast(F("number"), FloatField()) * F("number")),
         )
+        .values_list("question", "community", "business_unit", "n", "total", "squares")
     )
-    for row in _rows(numeric):
-        group = (
-            community(row["response__community"])
-            if row["response__community"]
-            else unit(row["response__business_unit"])
-        )
-        group.questions[row["question"]].add(row["n"], row["total"] or 0.0, row["squares"] or 0.0)
+    for qid, cid, bid, n, total, squares in _tuples(numeric):
+        group_of(cid, bid).questions[qid].add(n, total or 0.0, squares or 0.0)
     texts = (
-        answers.filter(question__type=Question.Type.TEXT)
-        .values("response__community", "response__business_unit", "question")
+        answers.filter(question__in=[q.pk for q in questions if q.type == Question.Type.TEXT])
+        .values("question", "community", "business_unit")
         .annotate(n=Count("pk"))
+        .values_list("question", "community", "business_unit", "n")
     )
-    for row in _rows(texts):
-        group = (
-            community(row["response__community"])
-            if row["response__community"]
-            else unit(row["response__business_unit"])
-        )
-        group.questions[row["question"]].n += row["n"]
+    for qid, cid, bid, n in _tuples(texts):
+        group_of(cid, bid).questions[qid].n += n
 
     # 4. parents are the sums of their (disjoint) children
     def parent(key: str, label: str, children: dict[Any, Group]) -> Group:
@@ -331,8 +359,8 @@ def comments(
     if group.get("suppressed") or group.get("respondents", 0) < campaign.min_comments:
         return []
     qs = Answer.objects.filter(
-        response__campaign=campaign,
-        response__community=community,
+        campaign=campaign,
+        community=community,
         question__type=Question.Type.TEXT,
     ).exclude(text="")
     # Sorted, never in submission order: the order would hint at who wrote what.

@@ -524,7 +524,15 @@ def response_submit(*, token: str, data: Any, today: dt.date | None = None) -> P
                 submitted_on=today,
             )
             answers.extend(
-                Answer(response=response, question=a.question, number=a.number, text=a.text)
+                Answer(
+                    response=response,
+                    question=a.question,
+                    number=a.number,
+                    text=a.text,
+                    campaign=sheet.campaign,
+                    community_id=community_id,
+                    business_unit_id=response.business_unit_id,
+                )
                 for a in section
             )
         Answer.objects.bulk_create(answers)

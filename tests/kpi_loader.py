@@ -1,14 +1,12 @@
 """Load a raw programme (tests/kpi_oracle.py) into Trellis, the way production data arrives.
 
 Directory, communities, memberships, charters and objectives are written as rows. ESN
-activity goes one of two ways:
-- `via_import=True`: the raw messages are written as real exports (a Viva Engage folder:
-  Users.csv, Groups.csv, Messages.csv; a Slack ZIP: channels.json, users.json, day files,
-  direct messages) and loaded by the activity import service, which parses, resolves
-  authors, drops what does not count and builds the rollups;
-- otherwise: what the importer keeps (spaces, authors, compact messages) is written as rows
-  and `build_rollups` derives the rollups from them, resolving authors the documented way
-  (e-mail, case-insensitive, then alias map).
+activity is written as real exports — a Viva Engage folder (Users.csv, Groups.csv,
+Messages.csv, both date formats) and a Slack ZIP (channels.json, users.json, day files,
+direct messages, thread replies, system and deleted messages, reactions) — and loaded by
+the activity import service, which parses them, resolves authors (e-mail, then alias map),
+drops what does not count, stores each message's local day and builds the rollups. Space
+mappings and aliases are set beforehand, as the programme office would.
 """
 
 from __future__ import annotations
@@ -17,26 +15,16 @@ import csv
 import datetime as dt
 import io
 import json
+import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Q
-from django.db.models.functions import Lower
-from django.utils import timezone
-
 from tests.kpi_oracle import RawProgramme
-from trellis.activity.models import (
-    AuthorAlias,
-    EsnAuthor,
-    Event,
-    Message,
-    Space,
-    SpaceDay,
-    SpaceMonthContributor,
-)
+from trellis.activity.models import AuthorAlias, Event
+from trellis.activity.services import activity_import
 from trellis.communities.models import (
     CharterVersion,
     Community,
@@ -57,9 +45,7 @@ class Loaded:
     business_units: dict[int, int] = field(default_factory=dict)
 
 
-def load_programme(
-    raw: RawProgramme, *, via_import: bool = False, workdir: Path | None = None
-) -> Loaded:
+def load_programme(raw: RawProgramme) -> Loaded:
     ids = Loaded()
     ProgrammeSettings.objects.update_or_create(
         pk=1,
@@ -107,11 +93,16 @@ def load_programme(
         )
         for o in raw.objectives
     )
-    if via_import:
-        assert workdir is not None
-        _import_activity(raw, ids, workdir)
-    else:
-        _write_activity(raw, ids)
+    for s in raw.spaces:
+        if s.community is not None:
+            SpaceLink.objects.create(
+                source=s.source, space=s.external_id, community_id=ids.communities[s.community]
+            )
+    for alias in raw.aliases:
+        AuthorAlias.objects.create(
+            source=alias.source, key=alias.key, person_id=ids.people[alias.person]
+        )
+    import_activity(raw)
     for e in raw.events:
         event = Event.objects.create(
             community_id=ids.communities[e.community],
@@ -124,41 +115,6 @@ def load_programme(
         )
         event.attendees.set([ids.people[p] for p in e.attendees])
     return ids
-
-
-def _write_activity(raw: RawProgramme, ids: Loaded) -> None:
-    spaces = {}
-    for s in raw.spaces:
-        spaces[(s.source, s.external_id)] = Space.objects.create(
-            source=s.source,
-            external_id=s.external_id,
-            name=s.external_id,
-            community_id=ids.communities[s.community] if s.community is not None else None,
-        )
-    for alias in raw.aliases:
-        AuthorAlias.objects.create(
-            source=alias.source, key=alias.key, person_id=ids.people[alias.person]
-        )
-    authors = {}
-    for a in raw.authors:
-        authors[(a.source, a.external_id)] = EsnAuthor.objects.create(
-            source=a.source, external_id=a.external_id, email=a.email, name=a.external_id
-        )
-    Message.objects.bulk_create(
-        Message(
-            source=m.source,
-            external_id=m.id,
-            space=spaces[(m.source, m.space)],
-            author=authors[(m.source, m.author)],
-            created_at=m.created_at,
-            day=timezone.localtime(m.created_at).date(),
-            is_post=m.is_post,
-            reactions=m.reactions,
-            counted=not (m.deleted or m.private or m.system),
-        )
-        for m in raw.messages
-    )
-    build_rollups()
 
 
 # --- Real exports through the activity importer ---------------------------------------------
@@ -182,7 +138,7 @@ def viva_engage_export(raw: RawProgramme) -> dict[str, bytes]:
     authors = [a for a in raw.authors if a.source == "viva-engage"]
     spaces = [s for s in raw.spaces if s.source == "viva-engage"]
     rows = []
-    for m in raw.messages:
+    for n, m in enumerate(raw.messages):
         if m.source != "viva-engage":
             continue
         author = next(a for a in authors if a.external_id == m.author)
@@ -203,7 +159,7 @@ def viva_engage_export(raw: RawProgramme) -> dict[str, bytes]:
                 "Hello",
                 # Both formats seen in real exports.
                 created.strftime("%Y/%m/%d %H:%M:%S +0000")
-                if int(m.id[1:]) % 2
+                if n % 2
                 else created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "2026-01-01T00:00:00Z" if m.deleted else "",
                 "system" if m.system else "update",
@@ -262,72 +218,18 @@ def slack_export(raw: RawProgramme) -> dict[str, bytes]:
     return files
 
 
-def _import_activity(raw: RawProgramme, ids: Loaded, workdir: Path) -> None:
-    from trellis.activity.services import activity_import
-
-    for s in raw.spaces:
-        if s.community is not None:
-            SpaceLink.objects.create(
-                source=s.source,
-                space=s.external_id,
-                community_id=ids.communities[s.community],
-            )
-    for alias in raw.aliases:
-        AuthorAlias.objects.create(
-            source=alias.source, key=alias.key, person_id=ids.people[alias.person]
-        )
-    folder = workdir / "viva-engage"
-    for name, data in viva_engage_export(raw).items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    archive = workdir / "slack.zip"
-    with zipfile.ZipFile(archive, "w") as out:
-        for name, data in slack_export(raw).items():
-            out.writestr(name, data)
-    for source, path in (("viva-engage", folder), ("slack", archive)):
-        report = activity_import(actor=None, source=source, path=path)
-        assert report.applied, [str(e) for e in report.errors]
-
-
-def _resolve_authors() -> None:
-    by_email = {email: pk for pk, email in Person.objects.values_list("pk", Lower("email"))}
-    for author in EsnAuthor.objects.filter(person__isnull=True):
-        email = author.email.strip().lower()
-        person = by_email.get(email) if email else None
-        if person is None:
-            keys = [author.external_id, *([email] if email else [])]
-            alias = (
-                AuthorAlias.objects.filter(key__in=keys)
-                .filter(Q(source="") | Q(source=author.source))
-                .first()
-            )
-            person = alias.person_id if alias else None
-        if person is not None:
-            author.person_id = person
-            author.save(update_fields=["person"])
-
-
-def build_rollups() -> None:
-    """Rebuild SpaceDay and SpaceMonthContributor from the counted messages."""
-    _resolve_authors()
-    SpaceDay.objects.all().delete()
-    SpaceMonthContributor.objects.all().delete()
-    days: dict[tuple[int, dt.date, bool], list[int]] = defaultdict(lambda: [0, 0, 0])
-    months: dict[tuple[int, dt.date, int], bool] = {}
-    for m in Message.objects.filter(counted=True).select_related("author__person"):
-        day = timezone.localtime(m.created_at).date()
-        author = m.author
-        assert author is not None
-        staff = bool(author.person and author.person.is_programme_staff)
-        sums = days[(m.space_id, day, staff)]
-        sums[0 if m.is_post else 1] += 1
-        sums[2] += m.reactions
-        months[(m.space_id, day.replace(day=1), author.contributor_key)] = staff
-    SpaceDay.objects.bulk_create(
-        SpaceDay(space_id=s, day=d, staff=st, posts=p, replies=r, reactions=x)
-        for (s, d, st), (p, r, x) in days.items()
-    )
-    SpaceMonthContributor.objects.bulk_create(
-        SpaceMonthContributor(space_id=s, month=mo, contributor=c, staff=st)
-        for (s, mo, c), st in months.items()
-    )
+def import_activity(raw: RawProgramme) -> None:
+    """Export the raw messages and import them. Importing is idempotent (natural keys), so
+    a second call adds only the messages appended to `raw` since."""
+    with tempfile.TemporaryDirectory(prefix="kpi-exports-") as tmp:
+        folder = Path(tmp) / "viva-engage"
+        folder.mkdir()
+        for name, data in viva_engage_export(raw).items():
+            (folder / name).write_bytes(data)
+        archive = Path(tmp) / "slack.zip"
+        with zipfile.ZipFile(archive, "w") as out:
+            for name, data in slack_export(raw).items():
+                out.writestr(name, data)
+        for source, path in (("viva-engage", folder), ("slack", archive)):
+            report = activity_import(actor=None, source=source, path=path)
+            assert report.applied, [str(e) for e in report.errors]

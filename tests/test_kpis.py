@@ -25,7 +25,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from tests.fingerprint import db_fingerprint
-from tests.kpi_loader import build_rollups, load_programme
+from tests.kpi_loader import import_activity, load_programme
 from tests.kpi_oracle import (
     RawMessage,
     RawProgramme,
@@ -34,7 +34,7 @@ from tests.kpi_oracle import (
     oracle_kpis,
 )
 from tests.personas import World
-from trellis.activity.models import EsnAuthor, Message, Space
+from trellis.activity.models import EsnAuthor, Space
 from trellis.communities.models import Community, Membership, Stage
 from trellis.core.models import AuditEntry, ProgrammeSettings
 from trellis.kpis.models import KpiSnapshot
@@ -384,43 +384,45 @@ def _close(year: int) -> KpiSnapshot:
     return kpi_year_close(actor=None, year=year)
 
 
-def _add_activity(raw: RawProgramme) -> None:
-    """More messages in YEAR in a mapped space, and their rollups."""
-    space = Space.objects.filter(community__isnull=False).first()
-    assert space is not None
-    author = EsnAuthor.objects.filter(source=space.source).first()
-    from django.utils import timezone
-
-    when = dt.datetime(YEAR, 6, 1, 12, tzinfo=dt.UTC)
-    Message.objects.bulk_create(
-        Message(
-            source=space.source,
-            external_id=f"late-{n}",
-            space=space,
-            author=author,
-            created_at=when,
-            day=timezone.localtime(when).date(),
-            is_post=True,
-        )
-        for n in range(7)
+def _mapped_space(raw: RawProgramme) -> Space:
+    """A Viva Engage space mapped to a community, made to count in YEAR."""
+    chosen = next(x for x in raw.spaces if x.source == "viva-engage" and x.community)
+    space = Space.objects.get(source=chosen.source, external_id=chosen.external_id)
+    Community.objects.filter(pk=space.community_id).update(
+        launched=dt.date(YEAR - 3, 1, 1), closed=None
     )
-    build_rollups()
+    return space
+
+
+def _add_activity(raw: RawProgramme, space: Space, n: int = 7) -> None:
+    """A late export: n more posts in YEAR in the space, imported like the rest."""
+    author = next(a for a in raw.authors if a.source == space.source)
+    for k in range(n):
+        raw.messages.append(
+            RawMessage(
+                source=space.source,
+                id=f"late{k}",
+                space=space.external_id,
+                author=author.external_id,
+                created_at=dt.datetime(YEAR, 6, 1, 12, k, tzinfo=dt.UTC),
+                is_post=True,
+                reactions=0,
+            )
+        )
+    import_activity(raw)
 
 
 def test_it_freezes_a_closed_year(settings: Any) -> None:
     raw = generate_programme(9, communities=10)
     loaded(raw, settings)
-    space = Space.objects.filter(community__isnull=False).first()
-    assert space is not None
-    Community.objects.filter(pk=space.community_id).update(launched=dt.date(YEAR - 3, 1, 1))
-    Community.objects.filter(pk=space.community_id).update(closed=None)
+    space = _mapped_space(raw)
     before = compute_kpis(YEAR)
     months_before = monthly_activity(YEAR)
     snapshot = _close(YEAR)
     assert compute_kpis(YEAR).closed
     assert compute_kpis(YEAR).as_json() == before.as_json()
     # Later corrections: more messages, a membership, a new community launched in the year.
-    _add_activity(raw)
+    _add_activity(raw, space)
     person = Person.objects.create(name="Late Joiner", email="late@example.com")
     Membership.objects.create(
         person=person, community_id=space.community_id, joined=dt.date(YEAR, 3, 1)

@@ -52,3 +52,13 @@ def _language_reset():  # type: ignore[no-untyped-def]
     # in the default language whatever ran before it.
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    # Rolled-back tests reuse ids, and cache keys derived from them must not leak across tests.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -106,8 +106,10 @@ def survey_respond(request: HttpRequest) -> HttpResponse:
             },
             status=400 if errors else 200,
         )
-        # No referrer: the link holds the token.
-        response["Referrer-Policy"] = "no-referrer"
+        # The address holds the token: send only the origin as referrer, even to this site
+        # (its static files), so the token does not reach access logs twice. Not
+        # "no-referrer": browsers then send "Origin: null" and the CSRF check fails.
+        response["Referrer-Policy"] = "strict-origin"
         return response
 
 

@@ -8,7 +8,9 @@ merged into the parent's reader so that the rest of the import sees one reader.
 
 The child never touches the database (it inherits the parent's connection objects but
 leaves through os._exit, which closes nothing). Small files are parsed in this process:
-forking costs more than it saves.
+forking costs more than it saves. So is everything when no core is free (the load
+average is above the number of cores minus one): measured on a busy two-core machine,
+two processes fighting for one core were slower than one.
 
 A prepared row is (external id, space id, author id, epoch seconds, microsecond,
 starts a thread, reactions, counts).
@@ -17,6 +19,7 @@ starts a thread, reactions, counts).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -48,10 +51,19 @@ def _prepared(rows: Iterator[Any]) -> Iterator[list[PreparedRow]]:
         yield batch
 
 
+def parallel_worthwhile(data_size: int) -> bool:
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return data_size >= PARALLEL_MIN_BYTES and cores >= 2 and load <= cores - 1
+
+
 def message_batches(reader: Reader, *, parallel: bool | None = None) -> Iterator[list[PreparedRow]]:
-    """Batches of prepared rows; `parallel` None decides by the size of the data."""
+    """Batches of prepared rows; `parallel` None decides by the data's size and a free core."""
     if parallel is None:
-        parallel = reader.data_size() >= PARALLEL_MIN_BYTES
+        parallel = parallel_worthwhile(reader.data_size())
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
         yield from _prepared(reader.rows())
         return

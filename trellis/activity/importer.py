@@ -56,9 +56,14 @@ UPSERT_MESSAGES = """INSERT INTO {message}
     space_id = EXCLUDED.space_id, author_id = EXCLUDED.author_id,
     created_at = EXCLUDED.created_at, day = EXCLUDED.day, is_post = EXCLUDED.is_post,
     reactions = EXCLUDED.reactions, counted = EXCLUDED.counted"""
-# The stored form of a batch's messages, by natural key.
+# The stored form of a batch's messages, by natural key, as written. On SQLite the CASTs
+# return the stored text and integers as they are: Django's converters would parse every
+# date and time into objects that would then have to be formatted back.
 PROBE_MESSAGES = """SELECT external_id, space_id, author_id, created_at, day, is_post,
     reactions, counted FROM {message} WHERE source = %%s AND external_id IN (%(keys)s)"""
+PROBE_MESSAGES_SQLITE = """SELECT external_id, space_id, author_id, CAST(created_at AS TEXT),
+    CAST(day AS TEXT), CAST(is_post AS INTEGER), reactions, CAST(counted AS INTEGER)
+    FROM {message} WHERE source = %%s AND external_id IN (%(keys)s)"""
 
 
 @dataclass
@@ -411,14 +416,12 @@ class Writer:
         incoming = {p[1]: p for p in params}  # the last of duplicates wins
         keys = list(incoming)
         stored: dict[str, tuple[Any, ...]] = {}
-        as_param = self._time.as_param
+        probe = rollups.sql(PROBE_MESSAGES_SQLITE if self._time.sqlite else PROBE_MESSAGES)
         for part in chunks(keys, 2000):
-            cursor.execute(
-                rollups.sql(PROBE_MESSAGES) % {"keys": ", ".join(["%s"] * len(part))},
-                [self.source, *part],
-            )
+            cursor.execute(probe % {"keys": ", ".join(["%s"] * len(part))}, [self.source, *part])
             for row in cursor.fetchall():
-                stored[row[0]] = as_param(row[1:])
+                # (1, None, "…", "…", 1, 0, 1) == (1, None, "…", "…", True, 0, True)
+                stored[row[0]] = row[1:]
         report, pairs, month_of = self.report, self.pairs, self._time.month_of
         out = []
         for key, p in incoming.items():
@@ -648,18 +651,6 @@ class _LocalTime:
     def utc_day(self, dayno: int) -> str:
         value = self.utc_days[dayno] = (EPOCH + dt.timedelta(days=dayno)).isoformat()
         return value
-
-    def as_param(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        """A stored row (space, author, created_at, day, is_post, reactions, counted) in the
-        form written: Django's SQLite connection converts dates and times when reading."""
-        if not self.sqlite:
-            return row
-        space, author, created, day, is_post, reactions, counted = row
-        if isinstance(created, dt.datetime):
-            created = created.replace(tzinfo=None).isoformat(" ")
-        if isinstance(day, dt.date):
-            day = day.isoformat()
-        return (space, author, created, day, bool(is_post), reactions, bool(counted))
 
     @staticmethod
     def month_of(day: Any) -> str:

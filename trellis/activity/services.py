@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = 10 * 60
 # SQLite keeps this many KiB of pages in memory during an import (default: 2 MiB).
 SQLITE_IMPORT_CACHE_KIB = 128 * 1024
+# How long an import waits for another one to finish (seconds).
+IMPORT_LOCK_WAIT = 30 * 60
+IMPORT_LOCK_KEY = 0x74726C01  # the advisory lock of activity imports on PostgreSQL
 
 
 class _Rejected(Exception):
@@ -109,7 +112,8 @@ def activity_import(
         return report
     reader = reader_for(source, path)
     try:
-        with reader, _sqlite_cache(), transaction.atomic():
+        with reader, _import_connection(), transaction.atomic():
+            _one_import_at_a_time()
             reader.open()
             writer = Writer(reader=reader, report=report, progress=progress, beat=beat)
             if reader.kind == "messages":
@@ -158,21 +162,36 @@ def activity_import(
     return report
 
 
-class _sqlite_cache:
-    """A larger page cache on SQLite for the import's connection, restored afterwards."""
+class _import_connection:
+    """On SQLite, for the import's connection: a larger page cache, and a long wait for
+    the write lock when another import holds it (several workers); both restored after."""
 
     def __enter__(self) -> None:
-        self.previous = None
+        self.previous: tuple[int, int] | None = None
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size")
-                self.previous = cursor.fetchone()[0]
+                cache = cursor.fetchone()[0]
+                cursor.execute("PRAGMA busy_timeout")
+                timeout = cursor.fetchone()[0]
+                self.previous = (int(cache), int(timeout))
                 cursor.execute(f"PRAGMA cache_size = -{int(SQLITE_IMPORT_CACHE_KIB)}")
+                cursor.execute(f"PRAGMA busy_timeout = {int(IMPORT_LOCK_WAIT * 1000)}")
 
     def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {int(self.previous)}")
+                cursor.execute(f"PRAGMA cache_size = {self.previous[0]}")
+                cursor.execute(f"PRAGMA busy_timeout = {self.previous[1]}")
+
+
+def _one_import_at_a_time() -> None:
+    """Imports run one after the other: two that rebuild the same rollups at once would
+    collide on their unique keys. SQLite's write lock already does this; on PostgreSQL a
+    transaction-level advisory lock does."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 # --- Import jobs ----------------------------------------------------------------------------

@@ -170,3 +170,17 @@ def test_it_lists_the_dashboard_in_the_navigation_for_those_allowed(
     page = as_user(persona).get("/").content.decode()
     nav = page[page.index('class="mainnav"') : page.index("</nav>")]
     assert ('href="/dashboard/"' in nav) is shown
+
+
+def test_it_tells_the_office_which_past_years_are_computed_live(
+    world: World, made: Made, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    response = as_user("office").get("/dashboard/")
+    trend = [r.year for r in response.context["data"].trend]
+    assert response.context["unclosed"] == [y for y in trend if y < made.year]
+    assert b"Close past years" in response.content
+    kpi_year_close(actor=world.office, year=made.year - 1)
+    response = as_user("office").get("/dashboard/")
+    assert made.year - 1 not in response.context["unclosed"]
+    # Sponsors and leaders cannot close years: no such notice for them.
+    assert b"Close past years" not in as_user("sponsor").get("/dashboard/").content

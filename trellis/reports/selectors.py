@@ -63,6 +63,13 @@ def available_years() -> list[int]:
     return [entry["year"] for entry in kpi_years()]
 
 
+def years_and_unclosed() -> tuple[list[int], list[int]]:
+    """Years with figures (newest first), and the past years not closed yet (oldest first)."""
+    entries = kpi_years()
+    unclosed = sorted(entry["year"] for entry in entries if entry["closable"])
+    return [entry["year"] for entry in entries], unclosed
+
+
 def default_year() -> int:
     return open_year()
 

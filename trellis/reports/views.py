@@ -18,7 +18,11 @@ from django.utils.http import urlencode
 
 from trellis.communities.models import Stage
 from trellis.communities.views import _community_context
-from trellis.core.access import community_for_user, require_dashboard_reader
+from trellis.core.access import (
+    community_for_user,
+    is_programme_office,
+    require_dashboard_reader,
+)
 from trellis.kpis.selectors import compute_kpis
 from trellis.people.models import BusinessUnit
 from trellis.reports import exports, figures, selectors
@@ -27,12 +31,10 @@ from trellis.reports.forms import DashboardFilterForm, ScorecardYearForm
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filter_form(request: HttpRequest) -> tuple[DashboardFilterForm, list[int]]:
-    years = selectors.available_years()
-    form = DashboardFilterForm(
+def _filter_form(request: HttpRequest, years: list[int]) -> DashboardFilterForm:
+    return DashboardFilterForm(
         request.GET or None, years=years, default_year=selectors.default_year()
     )
-    return form, years
 
 
 def _export_query(filters: selectors.DashboardFilters) -> str:
@@ -62,9 +64,11 @@ def _scope_labels(form: DashboardFilterForm, filters: selectors.DashboardFilters
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     require_dashboard_reader(request.user)
-    form, years = _filter_form(request)
+    years, unclosed = selectors.years_and_unclosed()
+    form = _filter_form(request, years)
     filters = form.filters()
     data = selectors.programme_dashboard(filters, years=years)
+    trend_years = [r.year for r in data.trend]
     rankings, rank_charts, rank_note = figures.rankings(data.current, filters.rank_by)
     context = {
         "nav": "dashboard",
@@ -79,6 +83,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rank_note": rank_note,
         "trend_table": figures.programme_trend_table(data),
         "export_query": _export_query(filters),
+        # The office closes past years; until then the dashboard computes them live.
+        "unclosed": [y for y in unclosed if y in trend_years]
+        if is_programme_office(request.user)
+        else [],
     }
     is_htmx = bool(getattr(request, "htmx", False))
     response = render(
@@ -91,7 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _export(request: HttpRequest, kind: str) -> HttpResponse:
     require_dashboard_reader(request.user)
-    form, _years = _filter_form(request)
+    form = _filter_form(request, selectors.available_years())
     filters = form.filters()
     result = compute_kpis(filters.year, **filters.scope())
     if kind == "csv":

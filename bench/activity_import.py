@@ -15,9 +15,9 @@ postgres:// URL (created and dropped by the bench).
    (resource.getrusage) of this process;
 3. the same file again (nothing changes: every batch is compared, nothing written);
 4. the limit, in a child process: the message rows exactly as stored, loaded in memory,
-   then inserted with a bare `executemany` (sqlite3, one transaction, same table, same
-   indexes, same page cache as the import); on PostgreSQL also `COPY` into a copy of the
-   table.
+   then inserted with a bare `executemany` (sqlite3, one transaction, same table, indexes,
+   foreign keys and page cache as the import; best of 3); on PostgreSQL, `COPY` into a
+   copy of the table with the same indexes and foreign keys.
 Figures are rows per second and the ratio of the import to the limit, in one run.
 """
 
@@ -160,14 +160,19 @@ def baseline_sqlite(db_path: str, result: multiprocessing.Queue) -> None:  # typ
     db.executemany("INSERT INTO activity_esnauthor (id) VALUES (?)", authors)
     for sql in ddl:
         db.execute(sql)
-    start, cpu = time.perf_counter(), time.process_time()
-    db.execute("BEGIN IMMEDIATE")
-    db.executemany(
-        f"INSERT INTO activity_message ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        rows,
-    )
-    db.execute("COMMIT")
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    best = (float("inf"), 0.0)
+    for _ in range(3):  # best of 3: a noisy neighbour should not flatter the ratio
+        db.execute("DELETE FROM activity_message")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        start, cpu = time.perf_counter(), time.process_time()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            f"INSERT INTO activity_message ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            rows,
+        )
+        db.execute("COMMIT")
+        best = min(best, (time.perf_counter() - start, time.process_time() - cpu))
+    elapsed, cpu = best
     db.close()
     target.unlink(missing_ok=True)
     result.put((len(rows), elapsed, cpu))
@@ -233,6 +238,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     os.environ["TRELLIS_VAR_DIR"] = str(work)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trellis.settings")
+    # Production-like: with DEBUG on, Django also records each query.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     url = os.environ.get("DATABASE_URL", "")
     postgres = url.startswith(("postgres://", "postgresql://"))
     if postgres:

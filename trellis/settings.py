@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "trellis.events",
     "trellis.kpis",
     "trellis.surveys",
+    "trellis.reports",
 ]
 
 # Background work (imports, e-mails, PDFs, year snapshots): django-tasks on the database
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "trellis.core.context_processors.trellis",
+                "trellis.reports.context_processors.reports",
             ],
         },
     },

@@ -14,6 +14,7 @@ urlpatterns = [
     path("programme/settings/", core_views.programme_settings, name="programme_settings"),
     path("programme/audit/", core_views.audit_log, name="audit_log"),
     path("programme/", include("trellis.onboarding.urls")),
+    path("", include("trellis.reports.urls")),
     path("communities/", include("trellis.communities.urls")),
     path("people/", include("trellis.people.urls")),
     path("activity/", include("trellis.activity.urls")),

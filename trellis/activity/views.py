@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,11 +28,13 @@ from trellis.activity.services import (
 from trellis.core.access import User, require_programme_office
 from trellis.lib.safe_export import write_csv
 
+OfficeObject = TypeVar("OfficeObject", ImportJob, Space, EsnAuthor)
 
-def _office_object(user: User, model: type[ImportJob | Space | EsnAuthor], pk: int):  # type: ignore[no-untyped-def]
+
+def _office_object(user: User, model: type[OfficeObject], pk: int) -> OfficeObject:
     """An activity object for the programme office (403 for others, 404 when absent)."""
     require_programme_office(user)
-    obj = model.objects.filter(pk=pk).first()
+    obj = model._default_manager.filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj

@@ -246,12 +246,8 @@ def import_job_create(
         options={"memberships": True} if memberships else {},
         created_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
     )
-    audit_record(
-        actor=actor,
-        action="activity.import_queued",
-        obj=job,
-        changes={"source": source, "filename": filename, "dry_run": dry_run, "sha256": sha256},
-    )
+    # No audit entry here: the import writes one (`activity.import`, naming this job) when it
+    # applies; the job row itself records who uploaded what, and what became of it.
     if enqueue:
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job

@@ -184,3 +184,20 @@ def test_it_tells_the_office_which_past_years_are_computed_live(
     assert made.year - 1 not in response.context["unclosed"]
     # Sponsors and leaders cannot close years: no such notice for them.
     assert b"Close past years" not in as_user("sponsor").get("/dashboard/").content
+
+
+def test_it_shows_a_write_at_once_although_it_keeps_the_figures_between_visits(
+    world: World, made: Made, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    office = as_user("office")
+
+    def unique_members() -> int:
+        response = office.get("/dashboard/")
+        tiles = {t.key: t for t in response.context["tiles"]}
+        return int(tiles["members_unique"].value.replace(",", ""))
+
+    before = unique_members()
+    assert unique_members() == before
+    # Joining is an audited write: the next visit counts the newcomer.
+    assert as_user("outsider").post("/communities/cloud/join/").status_code == 302
+    assert unique_members() == before + 1

@@ -10,14 +10,17 @@ of queries whatever the number of communities, people or messages (guide/quality
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import get_language
 
 from trellis.activity.models import Event
 from trellis.communities.models import Community
+from trellis.core.models import AuditEntry
 from trellis.kpis.selectors import (
     KpiResult,
     KpiScope,
@@ -35,6 +38,7 @@ TREND_YEARS = 5
 SCORECARD_YEARS = 3
 RANK_SIZE = 10
 RANK_FIELDS = ("active_rate", "messages")
+CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -146,22 +150,67 @@ def _trend_years(year: int, years: list[int], count: int) -> list[int]:
     return [y for y in range(year - count + 1, year + 1) if y >= first or y == year]
 
 
+def data_version() -> int:
+    """The newest audit entry's id: every write is audited (bulk imports once per job), so
+    any write changes it. One indexed query."""
+    return AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def _cache_key(*parts: object) -> str:
+    # Figures carry translated notes: one entry per language.
+    return ":".join(["trellis:reports", get_language() or "", *[str(p) for p in parts]])
+
+
+# What the rankings read of each community; the rest stays out of the cache.
+RANKED_FIELDS = ("slug", "name", "stage", "members", "active_contributors", "active_rate",
+                 "messages")  # fmt: skip
+
+
+def _slim(result: KpiResult, *, keep_communities: bool) -> KpiResult:
+    communities = (
+        [{name: row[name] for name in RANKED_FIELDS} for row in result.communities]
+        if keep_communities
+        else []
+    )
+    return replace(result, communities=communities)
+
+
 def programme_dashboard(filters: DashboardFilters, *, years: list[int]) -> DashboardData:
     """Everything the dashboard shows: the year, the years before it, the monthly series.
 
     `years` are the years with figures (`available_years`), which bound the trends.
+    Computing the open year live costs about a second at `large` scale, so the result is
+    cached per data version (`data_version`) for CACHE_SECONDS; writes that bypass the
+    audit trail (the Django admin) and planned events whose start passes show up within
+    that time. Only what the page reads is cached.
     """
+    key = _cache_key(
+        "dashboard", data_version(), filters.year, filters.business_unit, filters.stage,
+        filters.tag, min(years, default=filters.year),
+    )  # fmt: skip
+    data: DashboardData | None = cache.get(key)
+    if data is None:
+        data = _programme_dashboard(filters, years=years)
+        cache.set(key, data, CACHE_SECONDS)
+    return replace(data, filters=filters)
+
+
+def _programme_dashboard(filters: DashboardFilters, *, years: list[int]) -> DashboardData:
     scope = filters.scope()
     trend_years = _trend_years(filters.year, years, TREND_YEARS)
     results = {y: compute_kpis(y, **scope) for y in trend_years}
     previous_year = filters.year - 1
     if previous_year not in results:
         results[previous_year] = compute_kpis(previous_year, **scope)
+    current = _slim(results[filters.year], keep_communities=True)
     return DashboardData(
         filters=filters,
-        current=results[filters.year],
-        previous=results[previous_year],
-        trend=[results[y] for y in trend_years],
+        current=current,
+        previous=_slim(results[previous_year], keep_communities=False),
+        trend=[
+            current if y == filters.year else _slim(results[y], keep_communities=False)
+            for y in trend_years
+        ],
         monthly=monthly_activity(filters.year, **scope),
         monthly_previous=monthly_activity(previous_year, **scope),
         events_monthly=events_per_month(filters.year, **scope),
@@ -184,7 +233,17 @@ class ScorecardData:
 
 
 def community_scorecard(community: Community, year: int) -> ScorecardData:
-    """One community's figures for the year and the two years before it."""
+    """One community's figures for the year and the two years before it (cached like the
+    dashboard, per data version)."""
+    key = _cache_key("scorecard", data_version(), community.pk, year)
+    data: ScorecardData | None = cache.get(key)
+    if data is None:
+        data = _community_scorecard(community, year)
+        cache.set(key, data, CACHE_SECONDS)
+    return replace(data, community=community)
+
+
+def _community_scorecard(community: Community, year: int) -> ScorecardData:
     ids = [community.pk]
     years = list(range(year - SCORECARD_YEARS + 1, year + 1))
     results = {y: compute_kpis(y, community_ids=ids) for y in years}

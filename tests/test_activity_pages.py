@@ -356,3 +356,20 @@ def test_it_runs_queued_imports_in_the_worker(transactional_db: None, tmp_path: 
     call_command("worker", batch=True, interval=0, verbosity=0)
     queued.refresh_from_db()
     assert queued.status == ImportJob.Status.DONE and queued.counts["new"] == 3
+
+
+def test_it_suggests_a_community_by_link_then_by_name(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    url = "https://engage.cloud.microsoft/main/groups/eyJfdHlwZSI6Ikdyb3VwIiwiaWQiOiI0MiJ9"
+    world.cloud.description = f"Join us on Viva Engage: {url}"
+    world.cloud.save()
+    linked = Space.objects.create(source="viva-engage", external_id="42", name="Misc", url=url)
+    named = Space.objects.create(source="slack", external_id="C9", name="welding-tips")
+    lost = Space.objects.create(source="slack", external_id="C8", name="random")
+    page = as_user("office").get("/activity/spaces/?mapping=unmapped").content.decode()
+    rows = {
+        s.pk: page.split(f'href="/activity/spaces/{s.pk}/"')[1][:1500]
+        for s in (linked, named, lost)
+    }
+    assert "Map to Cloud security" in rows[linked.pk] and "its link is in" in rows[linked.pk]
+    assert "Map to Welding" in rows[named.pk] and "similar name" in rows[named.pk]
+    assert "Map to" not in rows[lost.pk].split("</tr>")[0]

@@ -121,11 +121,13 @@ def suggestions(page_spaces: list[Space]) -> dict[int, Suggestion]:
                 if space.url and space.url in text and space.pk not in found:
                     found[space.pk] = Suggestion(community, "link", 1.0)
     candidates: dict[str, Community] = {}
+    by_word: dict[str, set[str]] = {}
     for community in Community.objects.only("pk", "name", "slug").order_by("pk"):
         for key in (_normal(community.name), _normal(community.slug.replace("-", " "))):
             if key:
                 candidates.setdefault(key, community)
-    keys = list(candidates)
+                for word in key.split():
+                    by_word.setdefault(word, set()).add(key)
     for space in unmapped:
         if space.pk in found:
             continue
@@ -135,6 +137,8 @@ def suggestions(page_spaces: list[Space]) -> dict[int, Suggestion]:
         if name in candidates:
             found[space.pk] = Suggestion(candidates[name], "name", 1.0)
             continue
+        # Only names sharing a word are compared: thousands of communities stay cheap.
+        keys = sorted(set().union(*(by_word.get(w, set()) for w in name.split() if len(w) > 2)))
         best = difflib.get_close_matches(name, keys, n=1, cutoff=SUGGESTION_CUTOFF)
         if best:
             score = difflib.SequenceMatcher(None, name, best[0]).ratio()

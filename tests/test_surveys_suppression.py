@@ -156,6 +156,12 @@ def test_it_resists_subtraction_over_totals_and_overlapping_communities(
             entry = results.communities.get(community.pk)
             if entry is not None and not entry["suppressed"]:
                 assert entry["respondents"] == per_community[i] >= k
+        # The scores-only variant (overview, KPIs) agrees with the detailed one.
+        light = campaign_results(campaign, detail=False)
+        for cid, entry in results.communities.items():
+            assert {key: v for key, v in entry.items() if key != "questions"} == light.communities[
+                cid
+            ]
         _attack(results.all_communities, list(results.communities.values()), k)
         _attack(results.programme, list(results.business_units.values()), k)
         # The pooled parent over communities: its respondents are rows, one per

@@ -56,7 +56,7 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def results_page(campaign: Campaign) -> dict[str, Any]:
-    results = campaign_results(campaign)
+    results = campaign_results(campaign, detail=False)
     slugs = dict(
         Community.objects.filter(pk__in=list(results.communities)).values_list("pk", "slug")
     )
@@ -153,14 +153,14 @@ def _charts(
 
 
 def community_page(campaign: Campaign, community: Community) -> dict[str, Any]:
-    results = campaign_results(campaign)
+    results = campaign_results(campaign, detail={community.pk})
     entry = results.communities.get(
         community.pk, {"suppressed": True, "k": campaign.min_respondents, "label": community.name}
     )
     previous = previous_campaign(campaign)
     prev_entry: dict[str, Any] | None = None
     if previous is not None and not entry.get("suppressed"):
-        prev_entry = campaign_results(previous).communities.get(community.pk)
+        prev_entry = campaign_results(previous, detail=False).communities.get(community.pk)
     labels = score_labels()
     yoy = []
     if prev_entry is not None and not prev_entry.get("suppressed"):
@@ -194,7 +194,7 @@ def community_page(campaign: Campaign, community: Community) -> dict[str, Any]:
 
 def export_rows(campaign: Campaign) -> tuple[list[str], list[list[Any]]]:
     """Aggregates only: one row per group; a suppressed group has no figure, only a flag."""
-    results: CampaignResults = campaign_results(campaign)
+    results: CampaignResults = campaign_results(campaign, detail=False)
     header = ["group", "name", "suppressed", *SCORES]
     rows: list[list[Any]] = []
 

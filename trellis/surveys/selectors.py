@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,33 +136,39 @@ class Group:
     invited: int | None = None
     questions: dict[int, Moments] = field(default_factory=lambda: defaultdict(Moments))
 
-    def figures(self, questions: list[Question]) -> dict[str, Any]:
-        """Scores of kpis.md plus each question's summary and distribution."""
+    def figures(self, questions: list[Question], detail: bool = True) -> dict[str, Any]:
+        """Scores of kpis.md, plus (with `detail`) each question's summary and distribution."""
         pooled: dict[str, Moments] = defaultdict(Moments)
         per_question: dict[str, Any] = {}
+        nps_value: float | None = None
+        hours: float | None = None
         for q in questions:
-            m = self.questions.get(q.pk)
-            if m is None:
-                m = Moments()
+            m = self.questions.get(q.pk) or Moments()
             if q.dimension in ("engagement", "value"):
                 pooled[q.dimension].add(m.n, m.total, m.squares)
+            elif q.dimension == "nps":
+                nps_value = nps(m.distribution)
+            elif q.dimension == "hours":
+                hours = m.summary()["mean"]
+            if not detail:
+                continue
             entry: dict[str, Any] = m.summary() if q.type != Question.Type.TEXT else {"n": m.n}
             entry["distribution"] = dict(m.distribution)
             if q.dimension == "nps":
-                entry["nps"] = nps(m.distribution)
+                entry["nps"] = nps_value
             per_question[q.code] = entry
-        nps_q = next((q for q in questions if q.dimension == "nps"), None)
-        hours_q = next((q for q in questions if q.dimension == "hours"), None)
-        return {
+        figures = {
             "respondents": self.respondents,
             "invited": self.invited,
             "response_rate": (round(self.respondents / self.invited, 4) if self.invited else None),
             "engagement_score": pooled["engagement"].summary()["mean"],
             "value_score": pooled["value"].summary()["mean"],
-            "nps": per_question[nps_q.code]["nps"] if nps_q else None,
-            "hours_saved": per_question[hours_q.code].get("mean") if hours_q else None,
-            "questions": per_question,
+            "nps": nps_value,
+            "hours_saved": hours,
         }
+        if detail:
+            figures["questions"] = per_question
+        return figures
 
 
 @dataclass
@@ -177,16 +183,25 @@ class CampaignResults:
     business_units: dict[int | None, dict[str, Any]]
 
 
-def _shown(group: Group, questions: list[Question], hidden: bool, k: int) -> dict[str, Any]:
+def _shown(
+    group: Group, questions: list[Question], hidden: bool, k: int, detail: bool = True
+) -> dict[str, Any]:
     base = {"key": group.key, "label": group.label, "k": k}
     if hidden:
         # Never a number for a hidden group, not even its respondents.
         return {**base, "suppressed": True}
-    return {**base, "suppressed": False, **group.figures(questions)}
+    return {**base, "suppressed": False, **group.figures(questions, detail)}
 
 
-def campaign_results(campaign: Campaign) -> CampaignResults:
-    """Every group's figures for a campaign, suppression applied (a fixed number of queries)."""
+def campaign_results(
+    campaign: Campaign, *, detail: bool | Collection[int] = True
+) -> CampaignResults:
+    """Every group's figures for a campaign, suppression applied (a fixed number of queries).
+
+    `detail`: True for every group's per-question summaries and distributions, False for
+    the scores only (the office's overview, the KPIs), or a set of community ids to detail
+    only those (a community's page). The programme and pooled groups are always detailed.
+    """
     k = campaign.min_respondents
     questions = list(campaign.template.questions.order_by("position", "pk"))
     global_q = [q for q in questions if q.section == Question.Section.GLOBAL]
@@ -338,8 +353,19 @@ def campaign_results(campaign: Campaign) -> CampaignResults:
         community_questions=community_q,
         programme=_shown(programme, global_q, programme.respondents < k, k),
         all_communities=_shown(all_communities, community_q, all_communities.respondents < k, k),
-        communities={c: _shown(g, community_q, c in hidden_c, k) for c, g in communities.items()},
-        business_units={u: _shown(g, global_q, u in hidden_u, k) for u, g in units.items()},
+        communities={
+            c: _shown(
+                g,
+                community_q,
+                c in hidden_c,
+                k,
+                detail if isinstance(detail, bool) else c in detail,
+            )
+            for c, g in communities.items()
+        },
+        business_units={
+            u: _shown(g, global_q, u in hidden_u, k, detail is True) for u, g in units.items()
+        },
     )
 
 
@@ -405,7 +431,7 @@ def survey_kpis(year: int) -> dict[str, Any]:
     campaign = published_campaign(year)
     if campaign is None:
         return {"programme": {}, "communities": {}}
-    results = campaign_results(campaign)
+    results = campaign_results(campaign, detail=False)
     programme = _kpi(results.programme)
     if not programme.get("suppressed"):
         pooled = results.all_communities

@@ -47,6 +47,29 @@ class DashboardFilterForm(forms.Form):
         year_field.choices = [(y, str(y)) for y in years]
         year_field.initial = default_year
 
+    def selects(self) -> list[dict[str, Any]]:
+        """Each filter as a select to draw: id, name, label, [(value, label, selected)].
+
+        Django draws a select through one template per option; with a few hundred tags
+        that was half of the dashboard's time once its figures are cached.
+        """
+        drawn = []
+        for bound in self:
+            current = bound.value()
+            current = "" if current is None else str(current)
+            choices = getattr(bound.field, "choices", [])
+            drawn.append(
+                {
+                    "id": bound.id_for_label,
+                    "name": bound.html_name,
+                    "label": bound.label,
+                    "options": [
+                        (str(value), label, str(value) == current) for value, label in choices
+                    ],
+                }
+            )
+        return drawn
+
     def filters(self) -> DashboardFilters:
         if not self.is_bound or not self.is_valid():
             return DashboardFilters(year=self.default_year)

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
+    Aggregate,
     CharField,
     Count,
     Exists,
@@ -31,6 +32,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Substr
@@ -263,6 +265,17 @@ def _contributors(
     return (qs.filter(staff=False) if exclude_staff else qs).order_by()
 
 
+def _held(year: int, now: dt.datetime | None, prefix: str = "") -> Q:
+    """The condition for an event held in the year (see counted_events), on `prefix` paths."""
+    _start, _end, start, end = year_bounds(year)
+    now = now or timezone.now()
+    p = prefix
+    return Q(**{f"{p}start__gte": start, f"{p}start__lt": end}) & (
+        Q(**{f"{p}status": Event.Status.HELD})
+        | Q(**{f"{p}status": Event.Status.PLANNED, f"{p}start__lte": now})
+    )
+
+
 def counted_events(
     ids: QuerySet[Community, Any], year: int, now: dt.datetime | None = None
 ) -> QuerySet[Event]:
@@ -270,18 +283,15 @@ def counted_events(
 
     Cancelled events never count; a planned event in the future has not been held yet.
     """
-    _start, _end, start, end = year_bounds(year)
-    now = now or timezone.now()
-    return (
-        Event.objects.filter(community__in=ids, start__gte=start, start__lt=end)
-        .filter(Q(status=Event.Status.HELD) | Q(status=Event.Status.PLANNED, start__lte=now))
-        .order_by()
-    )
+    return Event.objects.filter(_held(year, now), community__in=ids).order_by()
 
 
-def _attendee_links(events: QuerySet[Event]) -> QuerySet[Any]:
+def _attendee_links(
+    ids: QuerySet[Community, Any], year: int, now: dt.datetime | None = None
+) -> QuerySet[Any]:
+    """Attendee-list rows of the events counted_events gives (one join, no IN subquery)."""
     through = Event.attendees.through
-    return through.objects.filter(event__in=events.values("pk")).order_by()
+    return through.objects.filter(_held(year, now, "event__"), event__community__in=ids).order_by()
 
 
 def _updated_charters(
@@ -340,15 +350,48 @@ class _Live:
     uniques: dict[str, int]
 
 
+def _add_activity(
+    row: dict[str, Any], posts: int | None, replies: int | None, reactions: int | None
+) -> None:
+    row["posts"] += posts or 0
+    row["replies"] += replies or 0
+    row["messages"] = row["posts"] + row["replies"]
+    row["reactions"] += reactions or 0
+
+
+class IdList(Aggregate):
+    """The ids of a group as one comma-separated string (GROUP_CONCAT / STRING_AGG)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(distinct)s%(expressions)s)"
+    allow_distinct = True
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(distinct)s(%(expressions)s)::text, ',')",
+            **extra,
+        )
+
+
 def _compute_live(
-    year: int, scope: KpiScope, now: dt.datetime | None = None, *, people: bool = True
+    year: int,
+    scope: KpiScope,
+    now: dt.datetime | None = None,
+    *,
+    people: bool = True,
+    activity: bool = True,
 ) -> _Live:
     """Every figure of the year in 14 queries, whatever the number of communities.
 
     `people=False` leaves out the figures counted over people (members, sponsor and leader
     flags, active contributors, unique attendees, and the programme's unique figures):
     closing a year counts those from one scan per figure (`_people_figures`), over the
-    same querysets.
+    same querysets. `activity=False` leaves out posts, replies and reactions: closing a year
+    adds them up from its monthly series (`_monthly_rows`, the same rollup rows).
     """
     prog = ProgrammeSettings.load()
     exclude_staff = prog.exclude_staff_from_activity
@@ -385,18 +428,14 @@ def _compute_live(
     for pk, n in new:
         rows[pk]["new_members"] = n
 
-    days = _messages_days(ids, start, end, exclude_staff)
-    for pk, posts, replies, reactions in (
-        days.values("space__community")
-        .annotate(p=Sum("posts"), r=Sum("replies"), x=Sum("reactions"))
-        .values_list("space__community", "p", "r", "x")
-    ):
-        rows[pk].update(
-            posts=posts or 0,
-            replies=replies or 0,
-            messages=(posts or 0) + (replies or 0),
-            reactions=reactions or 0,
-        )
+    if activity:
+        days = _messages_days(ids, start, end, exclude_staff)
+        for pk, posts, replies, reactions in (
+            days.values("space__community")
+            .annotate(p=Sum("posts"), r=Sum("replies"), x=Sum("reactions"))
+            .values_list("space__community", "p", "r", "x")
+        ):
+            _add_activity(rows[pk], posts, replies, reactions)
 
     contributors = _contributors(ids, start, end, exclude_staff)
     if people:
@@ -431,7 +470,7 @@ def _compute_live(
         row["events_by_type"][kind] = n
         row["events"] += n
         row["attendance"] += attendance or 0
-    links = _attendee_links(events)
+    links = _attendee_links(ids, year, now)
     if people:
         for pk, n in (
             links.values("event__community")
@@ -562,9 +601,11 @@ def _people_figures(
 
     A filtered view of a closed year cannot recount people from frozen community figures,
     so the close freezes the unique figures of each one-filter segment too. Each figure
-    reads its (community, person) pairs once, from the same querysets as the live figures,
-    and the unions are made here: one scan per figure instead of one join per figure and
-    dimension. Returns (segments, programme unique figures).
+    reads its people once, from the same querysets as the live figures, as one row per
+    community (or space) carrying the list of ids (`IdList`): a few thousand rows instead
+    of millions of pairs through Python. The unions are made here: one scan per figure
+    instead of one join per figure and dimension. Returns (segments, programme unique
+    figures).
     """
     start, end, _s, _e = year_bounds(year)
     ids = _ids(counting_communities(year))
@@ -576,51 +617,60 @@ def _people_figures(
         ]
         for pk, row in rows.items()
     }
-    # figure -> (pairs, programme field, community field)
+    # (community, comma-separated ids) rows, programme field, community field
     sources: list[tuple[QuerySet[Any], str, str]] = [
         (
-            _active_at_end(ids, end).values_list("community", "person"),
+            _active_at_end(ids, end)
+            .values("community")
+            .annotate(
+                who=IdList("person"),
+                sponsors=Count("pk", filter=Q(role=Role.SPONSOR)),
+                leaders=Count("pk", filter=Q(role__in=LEADER_ROLES)),
+            )
+            .values_list("community", "who", "sponsors", "leaders"),
             "members_unique",
             "members",
         ),
         (
+            # Grouped by space, the order of the rollup's unique index: no sort needed.
             _contributors(ids, start, end, exclude_staff)
-            .values_list("space__community", "contributor")
-            .distinct(),  # one row per month otherwise
+            .values("space", "space__community")
+            .annotate(who=IdList("contributor", distinct=True))
+            .values_list("space__community", "who"),
             "active_contributors_unique",
             "active_contributors",
         ),
         (
-            _attendee_links(counted_events(ids, year, now)).values_list(
-                "event__community", "person"
-            ),
+            _attendee_links(ids, year, now)
+            .values("event__community")
+            .annotate(who=IdList("person"))
+            .values_list("event__community", "who"),
             "unique_attendees",
             "unique_attendees",
         ),
     ]
     segments: dict[str, dict[str, dict[str, int]]] = {"business_unit": {}, "tag": {}, "stage": {}}
     uniques: dict[str, int] = {}
-    for pairs, figure, field_name in sources:
-        by_community: dict[int, set[int]] = defaultdict(set)
-        for community, who in pairs.iterator(chunk_size=50_000):
-            by_community[community].add(who)
-        people: dict[tuple[str, str], set[int]] = defaultdict(set)
-        everyone: set[int] = set()
-        for community, found in by_community.items():
-            rows[community][field_name] = len(found)
-            everyone |= found
+    for lists, figure, field_name in sources:
+        numbers: dict[int, list[int]] = defaultdict(list)
+        for community, who, *roles in lists:
+            numbers[community].extend(map(int, who.split(",")))
+            if roles:  # members: sponsors and leaders in the same scan
+                rows[community]["has_sponsor"] = roles[0] > 0
+                rows[community]["has_leader"] = roles[1] > 0
+        # Gather each segment's ids in one list and count them once: measured twice as
+        # fast as growing a set per segment (whose unions touch large tables again and
+        # again) and as fast as bitmaps, for much simpler code.
+        gathered: dict[tuple[str, str], list[int]] = defaultdict(list)
+        everyone: list[int] = []
+        for community, found in numbers.items():
+            rows[community][field_name] = len(set(found))
+            everyone += found
             for key in keys[community]:
-                people[key] |= found
-        for (dimension, value), found in people.items():
-            segments[dimension].setdefault(value, {})[figure] = len(found)
-        uniques[figure] = len(everyone)
-    for pk, role in (
-        _active_at_end(ids, end)
-        .filter(role__in=[Role.SPONSOR, *LEADER_ROLES])
-        .values_list("community", "role")
-        .distinct()
-    ):
-        rows[pk]["has_sponsor" if role == Role.SPONSOR else "has_leader"] = True
+                gathered[key] += found
+        for (dimension, value), found in gathered.items():
+            segments[dimension].setdefault(value, {})[figure] = len(set(found))
+        uniques[figure] = len(set(everyone))
     _active_rates(rows)
     return segments, uniques
 
@@ -628,6 +678,7 @@ def _people_figures(
 def _monthly_rows(
     year: int, ids: QuerySet[Community, Any], exclude_staff: bool, *, by_community: bool
 ) -> Iterable[tuple[Any, ...]]:
+    """(community?, "MM", posts, replies, reactions) per month of the year."""
     start, end, _s, _e = year_bounds(year)
     # The month as "MM" cut from the ISO date: native on SQLite and PostgreSQL, where
     # TruncMonth would call a Python function for every row on SQLite.
@@ -635,7 +686,9 @@ def _monthly_rows(
     days = _messages_days(ids, start, end, exclude_staff).annotate(month=month)
     keys = ["space__community", "month"] if by_community else ["month"]
     return (
-        days.values(*keys).annotate(p=Sum("posts"), r=Sum("replies")).values_list(*keys, "p", "r")
+        days.values(*keys)
+        .annotate(p=Sum("posts"), r=Sum("replies"), x=Sum("reactions"))
+        .values_list(*keys, "p", "r", "x")
     )
 
 
@@ -645,14 +698,15 @@ def freeze_year(year: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     1. every community's figures that are counts and sums, computed as for an open year;
     2. each community's id, business units and tags, so filters apply as they stood;
     3. messages per month, per community, for the monthly chart;
-    4. the figures counted over people, from one scan per figure over the same querysets
-       as an open year's: per community, for the programme, and per business unit, tag
-       and stage (so that one-filter views of the closed year keep their unique figures);
+    4. posts, replies and reactions added up from that monthly series, and the figures
+       counted over people from one scan per figure over the same querysets as an open
+       year's: per community, for the programme, and per business unit, tag and stage (so
+       that one-filter views of the closed year keep their unique figures);
     5. the programme totals, and the settings the figures depended on.
     Tests check that a year closed unchanged reads back exactly as it computed live.
     """
     prog = ProgrammeSettings.load()
-    computed = _compute_live(year, KpiScope(), now, people=False)
+    computed = _compute_live(year, KpiScope(), now, people=False, activity=False)
     rows = computed.rows
     ids = _ids(counting_communities(year))
     by_pk: dict[int, dict[str, Any]] = {
@@ -669,11 +723,12 @@ def freeze_year(year: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     ):
         by_pk[pk]["tags"].append(tag)
     monthly: dict[str, list[list[int]]] = {}
-    for pk, month, posts, replies in _monthly_rows(
+    for pk, month, posts, replies, reactions in _monthly_rows(
         year, ids, prog.exclude_staff_from_activity, by_community=True
     ):
         series = monthly.setdefault(slug_of[pk], [[0, 0] for _m in range(12)])
         series[_month_number(month) - 1] = [posts or 0, replies or 0]
+        _add_activity(rows[pk], posts, replies, reactions)
     segments, uniques = _people_figures(year, rows, by_pk, prog.exclude_staff_from_activity, now)
     return {
         "version": SNAPSHOT_VERSION,
@@ -797,7 +852,9 @@ def monthly_activity(
     else:
         exclude_staff = ProgrammeSettings.load().exclude_staff_from_activity
         ids = _ids(counting_communities(year, scope))
-        for month, posts, replies in _monthly_rows(year, ids, exclude_staff, by_community=False):
+        for month, posts, replies, _x in _monthly_rows(
+            year, ids, exclude_staff, by_community=False
+        ):
             series[_month_number(month) - 1] = [posts or 0, replies or 0]
     return [
         {

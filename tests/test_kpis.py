@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -504,6 +505,30 @@ def test_it_refuses_to_close_the_open_year_or_twice(world: World) -> None:
     with pytest.raises(ValidationError):
         _close(open_year() - 1)
     assert KpiSnapshot.objects.count() == 1
+
+
+def test_it_waits_for_a_running_import_before_closing(world: World) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from trellis.activity.models import ImportJob
+
+    job = ImportJob.objects.create(
+        source="slack", filename="x.zip", status="running", heartbeat_at=timezone.now()
+    )
+    with pytest.raises(ValidationError, match="import is running"):
+        _close(open_year() - 1)
+    client = Client()
+    client.force_login(world.office)
+    response = client.post(f"/kpis/years/{open_year() - 1}/close/", follow=True)
+    assert "import is running" in response.content.decode()
+    assert not KpiSnapshot.objects.exists()
+    # A job whose worker died long ago does not block the close.
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(days=1),
+        started_at=timezone.now() - dt.timedelta(days=1),
+    )
+    assert _close(open_year() - 1).year == open_year() - 1
 
 
 def test_it_records_staff_exclusion_in_the_snapshot(world: World) -> None:

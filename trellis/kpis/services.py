@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from trellis.activity.models import ImportJob
+from trellis.activity.services import import_job_is_stale
 from trellis.communities.models import LEADER_ROLES, Community, Membership
 from trellis.core.audit import Actor, audit_record
 from trellis.core.models import ProgrammeSettings
@@ -48,10 +50,22 @@ def _trace_entry(actor: Actor, action: str, reason: str, diff: dict[str, Any]) -
     }
 
 
+def check_no_import_running() -> None:
+    # The figures are read by several queries over a few seconds: an import committing in
+    # between would be half counted. Imports are all-or-nothing, so waiting for them is
+    # enough. A job whose worker died (no heartbeat for a while) does not block.
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    if any(not import_job_is_stale(job) for job in running):
+        raise ValidationError(
+            _("An activity import is running: close or recompute the year when it is done.")
+        )
+
+
 def kpi_year_close(*, actor: Actor, year: int) -> KpiSnapshot:
     """Freeze the KPIs of a past year.
 
-    1. refuse the open year (its figures still move) and a year already closed;
+    1. refuse the open year (its figures still move), a year already closed, and a close
+       while an activity import is running;
     2. compute every figure live, outside the write transaction (a large programme takes
        seconds, and SQLite would hold its write lock all that time);
     3. in one transaction, store the snapshot and its audit entry; the unique constraint
@@ -63,6 +77,7 @@ def kpi_year_close(*, actor: Actor, year: int) -> KpiSnapshot:
         )
     if KpiSnapshot.objects.filter(year=year).exists():
         raise ValidationError(_("The year %(year)s is already closed.") % {"year": year})
+    check_no_import_running()
     data = freeze_year(year)
     try:
         with transaction.atomic():
@@ -122,6 +137,7 @@ def kpi_year_recompute(*, actor: Actor, year: int, reason: str) -> KpiSnapshot:
     previous = KpiSnapshot.objects.filter(year=year).order_by("-id").first()
     if previous is None:
         raise ValidationError(_("The year %(year)s is not closed.") % {"year": year})
+    check_no_import_running()
     data = freeze_year(year)
     diff = programme_diff(previous.data.get("programme", {}), data["programme"])
     changed = _changed_communities(previous.data, data)

@@ -73,6 +73,11 @@ def kpi_year_close(request: HttpRequest, year: int) -> HttpResponse:
         if not closable:
             messages.error(request, _("This year cannot be closed."))
             return redirect("kpi_years")
+        try:
+            services.check_no_import_running()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("kpi_years")
         tasks.close_year.enqueue(year, _actor_id(request))
         messages.success(
             request,
@@ -105,6 +110,11 @@ def kpi_year_recompute(request: HttpRequest, year: int) -> HttpResponse:
         raise Http404
     form = RecomputeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            services.check_no_import_running()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("kpi_year_detail", year=year)
         tasks.recompute_year.enqueue(year, form.cleaned_data["reason"], _actor_id(request))
         messages.success(
             request,

@@ -21,6 +21,9 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+# kpis.md "Survey (level 2)": the fields every row carries.
+SURVEY_FIELDS = ("respondents", "response_rate", "engagement_score", "value_score", "nps")
+
 STAGES = ["proposed", "incubating", "active", "dormant", "closed"]
 EVENT_TYPES = ["webinar", "meeting", "workshop", "conference", "other"]
 ROLES = ["leader", "co-leader", "core team", "member", "sponsor"]
@@ -296,6 +299,8 @@ def oracle_kpis(
                 "has_sponsor": any(m.role == "sponsor" for m in active),
                 "has_leader": any(m.role in ("leader", "co-leader") for m in active),
                 "letters_signed_rate": None,
+                # No published survey in generated programmes: no level-2 figures.
+                **dict.fromkeys(SURVEY_FIELDS),
             }
         )
 
@@ -337,6 +342,7 @@ def oracle_kpis(
         "has_leader": flags("has_leader"),
         "has_leader_rate": _rate(flags("has_leader"), len(rows)),
         "letters_signed_rate": None,
+        **dict.fromkeys(SURVEY_FIELDS),
     }
     monthly = [[0, 0] for _m in range(12)]
     for _cid, m, _w in counted:

@@ -134,6 +134,14 @@ SUMMED_FIELDS = (
 )
 COUNTED_FLAGS = ("charter_updated", "has_sponsor", "has_leader")
 
+# Level 2 (the annual survey): read from the year's published campaign, never frozen in a
+# snapshot (a published campaign does not change). A group under the campaign's anonymity
+# threshold reads SUPPRESSED in every survey field, never a number; None means no survey.
+SURVEY_FIELDS = ("respondents", "response_rate", "engagement_score", "value_score", "nps")
+SUPPRESSED = "suppressed"
+COMMUNITY_FIELDS += SURVEY_FIELDS
+PROGRAMME_FIELDS += SURVEY_FIELDS
+
 
 @dataclass(frozen=True)
 class KpiScope:
@@ -545,7 +553,7 @@ def programme_totals(
     totals["letters_signed_rate"] = None
     for name in UNIQUE_FIELDS:
         totals[name] = uniques.get(name)
-    return {name: totals[name] for name in PROGRAMME_FIELDS}
+    return {name: totals.get(name) for name in PROGRAMME_FIELDS}
 
 
 def _latest_snapshot(year: int) -> KpiSnapshot | None:
@@ -576,13 +584,44 @@ def compute_kpis(
     )
     snapshot = None if live else _latest_snapshot(year)
     if snapshot is not None:
-        return _from_snapshot(snapshot, scope)
+        return _with_survey(_from_snapshot(snapshot, scope), scope)
     computed = _compute_live(year, scope, now)
-    return KpiResult(
-        year=year,
-        programme=programme_totals(computed.rows.values(), dict(computed.uniques)),
-        communities=list(computed.rows.values()),
+    return _with_survey(
+        KpiResult(
+            year=year,
+            programme=programme_totals(computed.rows.values(), dict(computed.uniques)),
+            communities=list(computed.rows.values()),
+        ),
+        scope,
     )
+
+
+def _survey_fields(figures: dict[str, Any] | None) -> dict[str, Any]:
+    if not figures:
+        return dict.fromkeys(SURVEY_FIELDS)
+    if figures.get("suppressed"):
+        return dict.fromkeys(SURVEY_FIELDS, SUPPRESSED)
+    return {name: figures.get(name) for name in SURVEY_FIELDS}
+
+
+def _with_survey(result: KpiResult, scope: KpiScope) -> KpiResult:
+    """Add the survey figures of kpis.md (level 2) to every row.
+
+    The programme's survey figures are those of the whole programme: under a filter they
+    are left empty, because a filtered total next to the visible groups could reveal a
+    suppressed one by subtraction.
+    """
+    from trellis.surveys.selectors import survey_kpis
+
+    survey = survey_kpis(result.year)
+    slug_to_id = dict(
+        Community.objects.filter(pk__in=list(survey["communities"])).values_list("slug", "pk")
+    )
+    for row in result.communities:
+        row.update(_survey_fields(survey["communities"].get(slug_to_id.get(row["slug"], -1))))
+    programme = survey["programme"] if scope.is_whole_programme else None
+    result.programme.update(_survey_fields(programme))
+    return result
 
 
 # --- Frozen years ----------------------------------------------------------------------------

@@ -380,3 +380,28 @@ def test_it_keeps_rollups_equal_to_the_raw_aggregation(
     # Importing the last export again changes nothing.
     again = activity_import(actor=None, source="viva-engage", path=folder / "1.zip", dry_run=True)
     assert again.imported == 0
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_it_keeps_the_last_of_a_message_given_twice_in_one_export(
+    world: World, tmp_path: Path, parallel: bool
+) -> None:
+    export = base_export()
+    export.messages = [
+        VivaMessage("950", "10", "1", utc(2026, 1, 10, 8)),
+        VivaMessage("951", "10", "1", utc(2026, 1, 11, 8)),
+        VivaMessage("950", "11", "3", utc(2026, 2, 10, 8)),  # the same id again
+    ]
+    report = activity_import(
+        actor=None,
+        source="viva-engage",
+        path=write_zip(tmp_path / "a.zip", export.files()),
+        parallel=parallel,
+    )
+    assert report.ok and report.new == 2 and report.updated == 1
+    assert Message.objects.count() == 2
+    assert stored_days() == {
+        ("10", dt.date(2026, 1, 11)): (1, 0, 0),
+        ("11", dt.date(2026, 2, 10)): (1, 0, 0),
+    }
+    assert stored_contributors()[("11", dt.date(2026, 2, 1))] == {"esn:3"}

@@ -292,7 +292,7 @@ def survey_home(request: HttpRequest) -> HttpResponse:
             "campaigns": campaigns,
             "led": list(led),
             "is_office": is_programme_office(request.user),
-            "nav": "home",
+            "nav": "survey",
         },
     )
 

@@ -405,3 +405,50 @@ def test_it_keeps_the_last_of_a_message_given_twice_in_one_export(
         ("11", dt.date(2026, 2, 10)): (1, 0, 0),
     }
     assert stored_contributors()[("11", dt.date(2026, 2, 1))] == {"esn:3"}
+
+
+def test_it_sums_a_first_import_as_the_sql_rebuild_does(
+    world: World, tmp_path: Path, auckland: str
+) -> None:
+    """A first import adds its rollups up while reading; `rebuild-activity` recomputes them
+    from the stored messages with SQL: both must agree, staff split included."""
+    Person.objects.filter(pk=world.leader.person.pk).update(is_programme_staff=True)
+    AuthorAlias.objects.create(key="2", source="viva-engage", person=world.member.person)
+    export = base_export()
+    export.messages = [
+        VivaMessage(
+            str(3000 + i),
+            ["10", "11", ""][i % 3],
+            str(1 + i % 3),
+            NEW_YEAR_UTC + dt.timedelta(hours=5 * i - 300),
+            thread="" if i % 4 else "3000",
+            deleted=i % 13 == 0,
+            system=i % 17 == 0,
+        )  # fmt: skip
+        for i in range(300)
+    ]
+    report = activity_import(
+        actor=None, source="viva-engage", path=write_zip(tmp_path / "a.zip", export.files())
+    )
+    assert report.ok and report.new == 300
+
+    def rollup_rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[object]]:
+        return (
+            sorted(
+                SpaceDay.objects.values_list(
+                    "space_id", "day", "staff", "posts", "replies", "reactions"
+                )
+            ),
+            sorted(
+                SpaceMonthContributor.objects.values_list(
+                    "space_id", "month", "contributor", "staff"
+                )
+            ),
+            sorted(Space.objects.values_list("pk", "volume", "last_day")),
+        )
+
+    summed = rollup_rows()
+    assert any(row[2] for row in summed[0]) and any(not row[2] for row in summed[0])
+    call_command("rebuild-activity")
+    assert rollup_rows() == summed
+    assert stored_days() == raw_days(ZONE)

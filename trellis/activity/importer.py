@@ -233,6 +233,11 @@ class Writer:
         self.touched_spaces: set[int] = set()
         # Contributor keys whose person changed: their other months need a rebuild too.
         self.moved_contributors: set[int] = set()
+        # A first import adds up its rollups while it reads (see finish()):
+        # (space, day, staff) -> [posts, replies, reactions], and contributor rows.
+        self.contributor_of: dict[int, tuple[int, bool]] = {}
+        self.day_sums: dict[tuple[int, Any, bool], list[int]] = {}
+        self.month_contributors: set[tuple[int, Any, int, bool]] = set()
         self.stop_writing = False
         self.vendor = connection.vendor
 
@@ -329,11 +334,11 @@ class Writer:
         EsnAuthor.objects.bulk_update(update, ["name", "email", "person"], batch_size=CHUNK)
         self.report.authors_new += len(create)
         for part in chunks(wanted):
-            self.author_ids.update(
-                EsnAuthor.objects.filter(source=self.source, external_id__in=part).values_list(
-                    "external_id", "pk"
-                )
-            )
+            for key, pk, person, staff in EsnAuthor.objects.filter(
+                source=self.source, external_id__in=part
+            ).values_list("external_id", "pk", "person_id", "person__is_programme_staff"):
+                self.author_ids[key] = pk
+                self.contributor_of[pk] = (person if person is not None else -pk, bool(staff))
 
     # messages -------------------------------------------------------------------------
 
@@ -412,6 +417,8 @@ class Writer:
         lt = self._time
         offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
         pairs, fresh = self.pairs, self.fresh
+        day_sums, month_contributors = self.day_sums, self.month_contributors
+        contributor_of = self.contributor_of
         params: list[tuple[Any, ...]] = []
         append = params.append
         for external_id, space, author, seconds, micro, is_post, reactions, counted in batch:
@@ -446,6 +453,18 @@ class Writer:
             )
             if fresh:
                 pairs.add((space_id, day[1]))
+                if counted:
+                    author_id = author_ids[author] if author else None
+                    contributor, staff = (
+                        contributor_of[author_id] if author_id is not None else (0, False)
+                    )
+                    sums = day_sums.get((space_id, day[0], staff))
+                    if sums is None:
+                        sums = day_sums[(space_id, day[0], staff)] = [0, 0, 0]
+                    sums[0 if is_post else 1] += 1
+                    sums[2] += reactions
+                    if author_id is not None:
+                        month_contributors.add((space_id, day[2], contributor, staff))
         return params
 
     def _changed(
@@ -574,9 +593,20 @@ class Writer:
         apply_links(self.source, self.touched_spaces)
         if reader.kind == "messages":
             pairs = set(self.pairs)
+            if self.fresh and self.report.updated == 0:
+                # A first import without duplicates: the spaces it touched have no other
+                # messages, so the sums made while reading are the rollups (the SQL
+                # rebuild would read back every row just written).
+                self.report.rollup_pairs = rollups.replace(
+                    pairs,
+                    [(s, d, st, *v) for (s, d, st), v in self.day_sums.items()],
+                    sorted(self.month_contributors),
+                    beat=self.beat,
+                )
+                pairs = set()
             if self.moved_contributors:
                 pairs |= rollups.pairs_of_contributors(self.moved_contributors)
-            self.report.rollup_pairs = rollups.rebuild(pairs, beat=self.beat)
+            self.report.rollup_pairs += rollups.rebuild(pairs, beat=self.beat)
         elif reader.kind == "days" and self.touched_spaces:
             rollups.refresh_volumes(sorted(self.touched_spaces))
         if self.author_ids:
@@ -650,7 +680,7 @@ class _LocalTime:
         self.sqlite = vendor == "sqlite"
         self.offsets: dict[int, int] = {}  # by UTC day, for days with one offset
         self.quarters: dict[int, int] = {}  # by quarter hour, on days of a change
-        self.days: dict[int, tuple[Any, str]] = {}
+        self.days: dict[int, tuple[Any, str, Any]] = {}
         self.utc_days: dict[int, str] = {}
         self.hms: list[str] = (
             [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
@@ -680,11 +710,14 @@ class _LocalTime:
     def aware(seconds: int, micro: int) -> dt.datetime:
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=micro)
 
-    def day(self, dayno: int) -> tuple[Any, str]:
+    def day(self, dayno: int) -> tuple[Any, str, Any]:
+        """(the day as stored, "YYYY-MM", the first of its month as stored)."""
         date = EPOCH + dt.timedelta(days=dayno)
+        month = date.replace(day=1)
         value = self.days[dayno] = (
             date.isoformat() if self.sqlite else date,
             date.isoformat()[:7],
+            month.isoformat() if self.sqlite else month,
         )
         return value
 

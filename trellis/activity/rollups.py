@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import connection
 
@@ -105,15 +106,8 @@ def rebuild(pairs: Iterable[Pair], *, beat: Callable[[], None] | None = None) ->
     pairs = sorted(set(pairs))
     if not pairs:
         return 0
-    adapt = connection.ops.adapt_datefield_value
-    rows = []
-    for space_id, month in pairs:
-        start, end = month_bounds(month)
-        rows.append((space_id, adapt(start), adapt(end)))
     with connection.cursor() as cursor:
-        cursor.execute(sql("DROP TABLE IF EXISTS {tmp}"))
-        cursor.execute(sql(CREATE_AFFECTED))
-        cursor.executemany(sql(INSERT_AFFECTED), rows)
+        _fill_affected(cursor, pairs)
         for statement in (DELETE_DAYS, DELETE_CONTRIBUTORS, INSERT_DAYS, INSERT_CONTRIBUTORS):
             cursor.execute(sql(statement))
             if beat is not None:
@@ -121,6 +115,52 @@ def rebuild(pairs: Iterable[Pair], *, beat: Callable[[], None] | None = None) ->
         cursor.execute(sql(REFRESH_VOLUMES) % {"spaces": sql("SELECT space_id FROM {tmp}")})
         cursor.execute(sql("DROP TABLE {tmp}"))
     return len(pairs)
+
+
+def replace(
+    pairs: Iterable[Pair],
+    days: list[tuple[Any, ...]],
+    contributors: list[tuple[Any, ...]],
+    *,
+    beat: Callable[[], None] | None = None,
+) -> int:
+    """Replace the rollups of these pairs with rows computed by the caller (a first import
+    sums while it reads): (space, day, staff, posts, replies, reactions) and (space,
+    month, contributor, staff), with dates as the database stores them."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return 0
+    with connection.cursor() as cursor:
+        _fill_affected(cursor, pairs)
+        for statement in (DELETE_DAYS, DELETE_CONTRIBUTORS):
+            cursor.execute(sql(statement))
+        cursor.executemany(
+            sql(
+                "INSERT INTO {day} (space_id, day, staff, posts, replies, reactions) "
+                "VALUES (%s, %s, %s, %s, %s, %s)"
+            ),
+            days,
+        )
+        if beat is not None:
+            beat()
+        cursor.executemany(
+            sql("INSERT INTO {smc} (space_id, month, contributor, staff) VALUES (%s, %s, %s, %s)"),
+            contributors,
+        )
+        cursor.execute(sql(REFRESH_VOLUMES) % {"spaces": sql("SELECT space_id FROM {tmp}")})
+        cursor.execute(sql("DROP TABLE {tmp}"))
+    return len(pairs)
+
+
+def _fill_affected(cursor: Any, pairs: list[Pair]) -> None:
+    adapt = connection.ops.adapt_datefield_value
+    rows = []
+    for space_id, month in pairs:
+        start, end = month_bounds(month)
+        rows.append((space_id, adapt(start), adapt(end)))
+    cursor.execute(sql("DROP TABLE IF EXISTS {tmp}"))
+    cursor.execute(sql(CREATE_AFFECTED))
+    cursor.executemany(sql(INSERT_AFFECTED), rows)
 
 
 def refresh_volumes(space_ids: list[int]) -> None:

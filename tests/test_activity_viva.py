@@ -452,3 +452,21 @@ def test_it_sums_a_first_import_as_the_sql_rebuild_does(
     call_command("rebuild-activity")
     assert rollup_rows() == summed
     assert stored_days() == raw_days(ZONE)
+
+
+def test_it_leaves_the_sums_to_sql_past_its_memory_bound(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trellis.activity import importer
+
+    monkeypatch.setattr(importer, "SUM_WHILE_READING_MAX", 5)
+    export = base_export()
+    export.messages = [
+        VivaMessage(str(4000 + i), ["10", "11"][i % 2], str(1 + i % 3), utc(2026, 1, 1 + i % 28, 8))
+        for i in range(200)
+    ]
+    report = activity_import(
+        actor=None, source="viva-engage", path=write_zip(tmp_path / "a.zip", export.files())
+    )
+    assert report.ok
+    assert stored_days() == raw_days("UTC") == oracle_days(as_oracle(export), "UTC")

@@ -47,6 +47,9 @@ from trellis.communities.models import Membership, Role, SpaceLink, Stage
 from trellis.people.models import Person
 
 BATCH = 5000
+# A first import sums its rollups in memory up to this many rows, then leaves them to SQL
+# (memory stays bounded whatever the size of the export).
+SUM_WHILE_READING_MAX = 500_000
 EPOCH = dt.date(1970, 1, 1)
 CHUNK = 500  # values per IN (…) look-up
 
@@ -236,6 +239,7 @@ class Writer:
         # A first import adds up its rollups while it reads (see finish()):
         # (space, day, staff) -> [posts, replies, reactions], and contributor rows.
         self.contributor_of: dict[int, tuple[int, bool]] = {}
+        self.sum_while_reading = True
         self.day_sums: dict[tuple[int, Any, bool], list[int]] = {}
         self.month_contributors: set[tuple[int, Any, int, bool]] = set()
         self.stop_writing = False
@@ -417,6 +421,7 @@ class Writer:
         lt = self._time
         offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
         pairs, fresh = self.pairs, self.fresh
+        summing = fresh and self.sum_while_reading
         day_sums, month_contributors = self.day_sums, self.month_contributors
         contributor_of = self.contributor_of
         params: list[tuple[Any, ...]] = []
@@ -453,18 +458,22 @@ class Writer:
             )
             if fresh:
                 pairs.add((space_id, day[1]))
-                if counted:
-                    author_id = author_ids[author] if author else None
-                    contributor, staff = (
-                        contributor_of[author_id] if author_id is not None else (0, False)
-                    )
-                    sums = day_sums.get((space_id, day[0], staff))
-                    if sums is None:
-                        sums = day_sums[(space_id, day[0], staff)] = [0, 0, 0]
-                    sums[0 if is_post else 1] += 1
-                    sums[2] += reactions
-                    if author_id is not None:
-                        month_contributors.add((space_id, day[2], contributor, staff))
+            if summing and counted:
+                author_id = author_ids[author] if author else None
+                contributor, staff = (
+                    contributor_of[author_id] if author_id is not None else (0, False)
+                )
+                sums = day_sums.get((space_id, day[0], staff))
+                if sums is None:
+                    sums = day_sums[(space_id, day[0], staff)] = [0, 0, 0]
+                sums[0 if is_post else 1] += 1
+                sums[2] += reactions
+                if author_id is not None:
+                    month_contributors.add((space_id, day[2], contributor, staff))
+        if summing and len(day_sums) + len(month_contributors) > SUM_WHILE_READING_MAX:
+            self.sum_while_reading = False
+            day_sums.clear()
+            month_contributors.clear()
         return params
 
     def _changed(
@@ -593,7 +602,7 @@ class Writer:
         apply_links(self.source, self.touched_spaces)
         if reader.kind == "messages":
             pairs = set(self.pairs)
-            if self.fresh and self.report.updated == 0:
+            if self.fresh and self.sum_while_reading and self.report.updated == 0:
                 # A first import without duplicates: the spaces it touched have no other
                 # messages, so the sums made while reading are the rollups (the SQL
                 # rebuild would read back every row just written).

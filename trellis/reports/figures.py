@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from trellis.communities.models import Stage
 from trellis.kpis.selectors import KpiResult
@@ -689,7 +689,10 @@ def trend_table(
         else:
             change = ""
         rows.append([label, *[fmt(v) for v in values], change])
-    return {"headers": [_("Figure"), *[str(y) for y in years], _("Change")], "rows": rows}
+    return {
+        "headers": [_("Figure"), *[str(y) for y in years], pgettext("year over year", "Change")],
+        "rows": rows,
+    }
 
 
 def programme_trend_table(data: DashboardData) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -386,20 +386,17 @@ class Writer:
             self.progress(reader.rows_read, total)
 
     def _write(self, new: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]) -> None:
-        """New rows by plain INSERT, changed ones by upsert.
+        """New rows by plain INSERT (COPY on PostgreSQL), changed ones by upsert.
 
         On SQLite the DB-API cursor is used directly: measured at 2 million rows, Django's
         cursor wrapper added a third to the insert, and an ON CONFLICT clause tripled it.
         A message that appears twice in one export makes the plain INSERT fail after the
         rows before it went in (SQLite keeps them: each row is its own statement); the
-        batch is then upserted, which rewrites those rows unchanged. On PostgreSQL, where
-        an error would abort the transaction, every row is upserted.
+        batch is then upserted, which rewrites those rows unchanged.
         """
         self.written += len(new) + len(changed)
         if not self._time.sqlite:
-            with connection.cursor() as cursor:
-                if new or changed:
-                    cursor.executemany(rollups.sql(UPSERT_MESSAGES), new + changed)
+            self._write_postgresql(new, changed)
             return
         connection.ensure_connection()
         raw = connection.connection.cursor()
@@ -413,6 +410,33 @@ class Writer:
                 raw.executemany(self.upsert_sqlite, changed)
         finally:
             raw.close()
+
+    def _write_postgresql(self, new: list[tuple[Any, ...]], changed: list[tuple[Any, ...]]) -> None:
+        """COPY for new rows: Django's cursors bind values on the client, so each row of an
+        executemany is a new statement for the server to parse (measured: 6,000 rows/s,
+        against 54,000 for COPY). A duplicate inside one export fails the COPY: its
+        savepoint is rolled back and the batch is upserted instead."""
+        import psycopg
+
+        upsert = rollups.sql(UPSERT_MESSAGES)
+        columns = upsert[upsert.index("(") + 1 : upsert.index(")")]
+        connection.ensure_connection()
+        # A cursor that binds on the server: executemany prepares the statement once.
+        with psycopg.Cursor(connection.connection) as cursor:
+            if new:
+                try:
+                    with (
+                        transaction.atomic(),
+                        cursor.copy(
+                            rollups.sql("COPY {message} (%s) FROM STDIN") % columns
+                        ) as copy,
+                    ):
+                        for row in new:
+                            copy.write_row(row)
+                except (psycopg.errors.UniqueViolation, IntegrityError):
+                    changed = new + changed
+            if changed:
+                cursor.executemany(upsert, changed)
 
     def _params(self, batch: list[Any]) -> list[tuple[Any, ...]]:
         # Per-row hot loop: the local day and the stored created_at come from caches

@@ -189,7 +189,7 @@ def baseline_copy(url: str, result: multiprocessing.Queue) -> None:  # type: ign
         rows = conn.execute(f"SELECT {columns} FROM activity_message").fetchall()  # noqa: S608
         conn.execute(
             "CREATE TABLE bench_message (LIKE activity_message INCLUDING DEFAULTS "
-            "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+            "INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)"
         )
         # LIKE copies no foreign key: add them as Django declares them.
         for column, table in (("space_id", "activity_space"), ("author_id", "activity_esnauthor")):
@@ -216,7 +216,13 @@ def in_child(target, *args):  # type: ignore[no-untyped-def]
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     process = multiprocessing.Process(target=target, args=(*args, queue))
     process.start()
-    value = queue.get()
+    while True:  # a child that dies without a result must not hang the bench
+        try:
+            value = queue.get(timeout=5)
+            break
+        except Exception:  # noqa: BLE001 (queue.Empty)
+            if not process.is_alive():
+                raise SystemExit(f"{target.__name__} failed (see above)") from None
     process.join()
     return value
 

@@ -97,3 +97,18 @@ def test_it_changes_nothing_the_second_time_or_on_a_dry_run(world: World, tmp_pa
         "slack,C1,welding,",
         "viva-engage,42,cloud,",
     ]
+
+
+def test_it_moves_an_already_imported_space_to_its_new_community(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from trellis.activity.models import Space
+
+    space = Space.objects.create(source="slack", external_id="C024BE91L", name="cloud-sec")
+    result = run_file(tmp_path, "map-spaces", HEADER + "slack,C024BE91L,cloud\n")
+    assert result.code == 0, result.err
+    space.refresh_from_db()
+    assert space.community == world.cloud
+    # By exact name as well, and a remap moves it.
+    run_file(tmp_path, "map-spaces", HEADER + "slack,cloud-sec,welding\n", name="again.csv")
+    run_file(tmp_path, "map-spaces", HEADER + "slack,C024BE91L,welding\n", name="third.csv")
+    space.refresh_from_db()
+    assert space.community == world.welding

@@ -931,6 +931,10 @@ def spaces_import(
             SpaceLink.objects.bulk_create(create, batch_size=BATCH)
             SpaceLink.objects.bulk_update(update, ["community", "url"], batch_size=BATCH)
             _audit(actor=actor, action="spaces.import", report=report)
+            # Spaces whose activity is already imported follow their new mapping now.
+            from trellis.activity.services import space_links_apply
+
+            space_links_apply(actor=actor)
             report.applied = True
     return report
 

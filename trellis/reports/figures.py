@@ -408,31 +408,26 @@ def _monthly_chart(
 
 def _events_charts(prefix: str, year: int, months: Sequence[dict[str, Any]]) -> list[ChartBlock]:
     labels = [month_label(m["month"]) for m in months]
-    webinars = _bar_chart(
-        [
-            {"month": label, "webinars": m["webinars"]}
-            for label, m in zip(labels, months, strict=True)
-        ],
-        category="month",
-        value="webinars",
-        title=_("Webinars held per month, %(year)s") % {"year": year},
-        category_title=_("Month"),
-        value_title=_("Webinars"),
-        horizontal=False,
-        sort=labels,
+
+    def per_month(key: str, title: str, value_title: str) -> dict[str, Any]:
+        return _bar_chart(
+            [{"month": label, key: m[key]} for label, m in zip(labels, months, strict=True)],
+            category="month",
+            value=key,
+            title=title,
+            category_title=_("Month"),
+            value_title=value_title,
+            horizontal=False,
+            sort=labels,
+        )
+
+    webinars = per_month(
+        "webinars", _("Webinars held per month, %(year)s") % {"year": year}, _("Webinars")
     )
-    attendance = _bar_chart(
-        [
-            {"month": label, "attendance": m["attendance"]}
-            for label, m in zip(labels, months, strict=True)
-        ],
-        category="month",
-        value="attendance",
-        title=_("Attendance at events per month, %(year)s") % {"year": year},
-        category_title=_("Month"),
-        value_title=_("Attendees"),
-        horizontal=False,
-        sort=labels,
+    attendance = per_month(
+        "attendance",
+        _("Attendance at events per month, %(year)s") % {"year": year},
+        _("Attendees"),
     )
     total = [_("Year")]
     table = {

@@ -82,6 +82,15 @@ INSTALLED_APPS = [
     "trellis.kpis",
     "trellis.surveys",
     "trellis.reports",
+    "trellis.stories",
+    "trellis.recognition",
+    "trellis.comms",
+    "trellis.incubation",
+    "trellis.programme",
+    "trellis.coaching",
+    "trellis.health",
+    "trellis.ops",
+    "trellis.api",
 ]
 
 # Background work (imports, e-mails, PDFs, year snapshots): django-tasks on the database

@@ -1,8 +1,24 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class IncubationConfig(AppConfig):
     name = "trellis.incubation"
     label = "incubation"
     verbose_name = _("Incubation")
+
+    def ready(self) -> None:
+        from trellis.core.views import PROGRAMME_TOOLS
+
+        tools = [
+            (
+                "incubation_board",
+                gettext_noop("Incubation pipeline"),
+                gettext_noop("Review proposed communities, follow their stage gates, launch them."),
+            ),
+        ]
+        # ready() can run more than once (tests, autoreload): register each tool once.
+        for tool in tools:
+            if tool not in PROGRAMME_TOOLS:
+                PROGRAMME_TOOLS.append(tool)

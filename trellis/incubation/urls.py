@@ -1,3 +1,14 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from trellis.incubation import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("incubation/", views.incubation_home, name="incubation_home"),
+    path("incubation/propose/", views.proposal_new, name="proposal_new"),
+    path("incubation/similar/", views.proposal_similar, name="proposal_similar"),
+    path("incubation/proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("incubation/proposals/<int:pk>/review/", views.proposal_review, name="proposal_review"),
+    path("incubation/proposals/<int:pk>/gates/", views.proposal_gate, name="proposal_gate"),
+    path("incubation/proposals/<int:pk>/launch/", views.proposal_launch, name="proposal_launch"),
+    path("programme/incubation/", views.incubation_board, name="incubation_board"),
+]

@@ -1,0 +1,207 @@
+"""Reads for the incubation pipeline: similar communities, the board and the stage gates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from trellis.communities.models import Community, Membership, Role, Stage
+from trellis.incubation.models import Gate, GateTick, Proposal
+
+# Words too common to say two communities are about the same thing (English and French).
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "community",
+        "communities",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "for",
+        "from",
+        "in",
+        "is",
+        "la",
+        "le",
+        "les",
+        "of",
+        "on",
+        "or",
+        "our",
+        "practice",
+        "practices",
+        "the",
+        "to",
+        "un",
+        "une",
+        "with",
+        "who",
+        "we",
+        "our",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "au",
+        "aux",
+        "communaute",
+        "communautes",
+        "pratique",
+        "pratiques",
+    ]
+)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_QUERY_TOKENS = 12
+SIMILAR_LIMIT = 5
+SIMILAR_THRESHOLD = 0.15
+
+
+def tokens(*texts: str) -> set[str]:
+    """The meaningful words of some texts: lower-case, 3 letters or more, no stop word."""
+    found: set[str] = set()
+    for text in texts:
+        for word in WORD.findall(text.lower()):
+            if len(word) >= 3 and word not in STOPWORDS:
+                found.add(word)
+    return found
+
+
+@dataclass(frozen=True)
+class Similar:
+    community: Community
+    score: float
+    shared: list[str]
+    same_slug: bool
+
+
+def similar_communities(
+    *, name: str, purpose: str = "", tags: list[str] | None = None, slug: str = ""
+) -> list[Similar]:
+    """Existing communities that look like a proposal, best first.
+
+    1. The proposal's words (name, purpose, tags) are reduced to a set of tokens.
+    2. One query fetches the communities whose name, purpose or tags contain any of them
+       (a bounded number of tokens, so the query stays one statement at any size),
+       plus the community that already uses the proposed slug.
+    3. Each candidate is scored by token overlap (Jaccard index of the two sets) and the
+       ones above the threshold are kept: simple, explainable, and enough to catch the
+       "Welding" / "Welding practice" duplicates the office worries about.
+    """
+    wanted = tokens(name, purpose, *(tags or []))
+    query = Q()
+    for word in sorted(wanted, key=len, reverse=True)[:MAX_QUERY_TOKENS]:
+        query |= Q(name__icontains=word) | Q(purpose__icontains=word) | Q(tags__name__iexact=word)
+    if slug:
+        query |= Q(slug=slug)
+    if not query:
+        return []
+    candidates = (
+        Community.objects.filter(query)
+        .exclude(stage=Stage.CLOSED)
+        .distinct()
+        .prefetch_related("tags")[:200]
+    )
+    results = []
+    for community in candidates:
+        theirs = tokens(community.name, community.purpose, *(t.name for t in community.tags.all()))
+        shared = wanted & theirs
+        union = wanted | theirs
+        score = len(shared) / len(union) if union else 0.0
+        same_slug = bool(slug) and community.slug == slug
+        if score >= SIMILAR_THRESHOLD or same_slug:
+            results.append(Similar(community, score, sorted(shared), same_slug))
+    results.sort(key=lambda s: (not s.same_slug, -s.score, s.community.name))
+    return results[:SIMILAR_LIMIT]
+
+
+BOARD_COLUMNS = [
+    Proposal.Status.SUBMITTED,
+    Proposal.Status.INCUBATING,
+    Proposal.Status.LAUNCHED,
+    Proposal.Status.REJECTED,
+    Proposal.Status.MERGED,
+]
+
+
+def board() -> list[dict[str, Any]]:
+    """The pipeline board: one column per status, the proposals in each (one query)."""
+    columns: dict[str, list[Proposal]] = {status: [] for status in BOARD_COLUMNS}
+    for proposal in Proposal.objects.select_related(
+        "candidate_leader", "community", "proposer"
+    ).order_by("-created_at", "-id"):
+        columns[proposal.status].append(proposal)
+    return [
+        {"status": status, "label": Proposal.Status(status).label, "proposals": columns[status]}
+        for status in BOARD_COLUMNS
+    ]
+
+
+def proposals_of(user_id: int) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(proposer_id=user_id).select_related("community")
+
+
+@dataclass(frozen=True)
+class GateState:
+    gate: str
+    label: str
+    done: bool
+    automatic: bool  # True when Trellis's own data shows the gate is passed
+    tick: GateTick | None
+    evidence: str
+
+
+def automatic_gates(community: Community | None) -> dict[str, str]:
+    """Gates that Trellis's own data proves passed, each with its evidence."""
+    from django.utils.translation import gettext as _
+
+    from trellis.activity.models import Event, Space
+
+    if community is None:
+        return {}
+    found: dict[str, str] = {}
+    if community.charters.exists():
+        found[Gate.CHARTER] = _("A charter is saved.")
+    sponsor = (
+        Membership.objects.filter(community=community, role=Role.SPONSOR, left__isnull=True)
+        .select_related("person")
+        .first()
+    )
+    if sponsor is not None:
+        found[Gate.SPONSOR] = _("%(name)s is the sponsor.") % {"name": sponsor.person.name}
+    if community.spaces.exists() or Space.objects.filter(community=community).exists():
+        found[Gate.SPACE] = _("An ESN space is mapped to the community.")
+    if community.events.exclude(status=Event.Status.CANCELLED).exists():
+        found[Gate.EVENT] = _("An event is in the calendar.")
+    return found
+
+
+def gates(proposal: Proposal) -> list[GateState]:
+    ticks = {t.gate: t for t in proposal.ticks.select_related("by")}
+    auto = automatic_gates(proposal.community)
+    return [
+        GateState(
+            gate=value,
+            label=str(label),
+            done=value in ticks or value in auto,
+            automatic=value in auto,
+            tick=ticks.get(value),
+            evidence=auto.get(value, ""),
+        )
+        for value, label in Gate.choices
+    ]
+
+
+def open_gates(proposal: Proposal) -> list[str]:
+    return [str(g.label) for g in gates(proposal) if not g.done]

@@ -235,6 +235,10 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "trellis@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The landing page of the catalogue (/welcome/) shows without a login when on: for an
+# intranet where the company network already is the gate (docs/communication.md).
+COMMS_PUBLIC_LANDING = env_bool("COMMS_PUBLIC_LANDING", False)
+
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,196 @@
+"""Eligibility criteria: which figures a criterion may use, and their values for nominees.
+
+Values come from the KPIs of the campaign's year (kpis.selectors.compute_kpis), which carry
+the survey's level-2 figures too; a survey figure that is suppressed for a group (under the
+anonymity threshold) makes the criterion not met and is shown as suppressed, never as a
+number. A person is judged on the communities where they hold an active membership: the
+best of their communities' values counts, and the page names that community.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from trellis.communities.models import Membership
+from trellis.kpis.labels import FIELD_LABELS
+from trellis.kpis.selectors import SUPPRESSED, SURVEY_FIELDS, compute_kpis
+from trellis.recognition.models import Candidate, Category, Criterion
+
+KPI_METRICS = (
+    "members",
+    "new_members",
+    "posts",
+    "replies",
+    "messages",
+    "reactions",
+    "active_contributors",
+    "active_rate",
+    "events",
+    "webinars",
+    "attendance",
+    "unique_attendees",
+    "charter_updated",
+    "objectives",
+    "objectives_met",
+    "objectives_met_rate",
+    "has_sponsor",
+    "has_leader",
+)
+BOOLEAN_METRICS = {"charter_updated", "has_sponsor", "has_leader"}
+SURVEY_LABELS: dict[str, Any] = {
+    "respondents": _("Survey respondents"),
+    "response_rate": _("Survey response rate"),
+    "engagement_score": _("Engagement score"),
+    "value_score": _("Perceived value score"),
+    "nps": _("Net promoter score"),
+}
+STORY_LABELS: dict[str, Any] = {
+    "stories": _("Success stories published"),
+    "stories_quantified": _("Stories with a quantified benefit"),
+    "value_hours": _("Hours saved (validated)"),
+    "value_amount": _("Amount of value (validated)"),
+}
+
+
+def story_kpis_available() -> bool:
+    """The stories area is built separately: its figures are offered once it provides them."""
+    try:
+        module = importlib.import_module("trellis.stories.selectors")
+    except ImportError:
+        return False
+    return callable(getattr(module, "story_kpis", None))
+
+
+def metric_choices() -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Choices for the criterion form, grouped by source; values read "source:metric"."""
+    groups: list[tuple[str, list[tuple[str, Any]]]] = [
+        (
+            str(Criterion.Source.KPI.label),
+            [(f"kpi:{m}", FIELD_LABELS.get(m, m)) for m in KPI_METRICS],
+        ),
+        (
+            str(Criterion.Source.SURVEY.label),
+            [(f"survey:{m}", SURVEY_LABELS[m]) for m in SURVEY_FIELDS],
+        ),
+    ]
+    if story_kpis_available():
+        groups.append(
+            (
+                str(Criterion.Source.STORIES.label),
+                [(f"stories:{m}", label) for m, label in STORY_LABELS.items()],
+            )
+        )
+    return groups
+
+
+def metric_label(criterion: Criterion) -> Any:
+    if criterion.source == Criterion.Source.SURVEY:
+        return SURVEY_LABELS.get(criterion.metric, criterion.metric)
+    if criterion.source == Criterion.Source.STORIES:
+        return STORY_LABELS.get(criterion.metric, criterion.metric)
+    return FIELD_LABELS.get(criterion.metric, criterion.metric)
+
+
+@dataclass
+class CriterionValue:
+    criterion: Criterion
+    label: Any
+    value: Any = None  # a number, a bool, None (no figure) — never a suppressed number
+    suppressed: bool = False
+    met: bool = False
+    community: str = ""  # for a person: the community whose figure counted
+
+
+@dataclass
+class Eligibility:
+    candidate: Candidate
+    values: list[CriterionValue] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return all(v.met for v in self.values)
+
+
+def _met(criterion: Criterion, value: Any) -> bool:
+    if value is None or value == SUPPRESSED:
+        return False
+    if criterion.operator == Criterion.Operator.TRUE:
+        return bool(value)
+    if isinstance(value, bool) or criterion.threshold is None:
+        return False
+    number = Decimal(str(value))
+    if criterion.operator == Criterion.Operator.AT_LEAST:
+        return number >= criterion.threshold
+    return number <= criterion.threshold
+
+
+def _story_rows(year: int) -> dict[str, dict[str, Any]]:
+    """Story figures per community slug, when the stories area provides them."""
+    if not story_kpis_available():
+        return {}
+    module = importlib.import_module("trellis.stories.selectors")
+    data = module.story_kpis(year)
+    rows = data.get("communities", data) if isinstance(data, dict) else {}
+    out: dict[str, dict[str, Any]] = {}
+    for key, figures in rows.items():
+        if isinstance(figures, dict):
+            out[str(figures.get("slug", key))] = figures
+    return out
+
+
+def category_eligibility(category: Category, candidates: list[Candidate]) -> list[Eligibility]:
+    """Each nominee with the value of every criterion of the category and whether it is met."""
+    criteria = list(category.criteria.all())
+    if not criteria:
+        return [Eligibility(candidate=c) for c in candidates]
+    year = category.campaign.year
+    kpis = {row["slug"]: row for row in compute_kpis(year).communities}
+    stories = (
+        _story_rows(year) if any(c.source == Criterion.Source.STORIES for c in criteria) else {}
+    )
+    person_ids = [c.person_id for c in candidates if c.person_id]
+    slugs_of: dict[int, list[tuple[str, str]]] = {}
+    for person_id, slug, name in (
+        Membership.objects.filter(person_id__in=person_ids, left__isnull=True)
+        .order_by("community__name")
+        .values_list("person_id", "community__slug", "community__name")
+    ):
+        slugs_of.setdefault(person_id, []).append((slug, name))
+
+    def figure(criterion: Criterion, slug: str) -> Any:
+        if criterion.source == Criterion.Source.STORIES:
+            return stories.get(slug, {}).get(criterion.metric)
+        row = kpis.get(slug)
+        return None if row is None else row.get(criterion.metric)
+
+    out = []
+    for candidate in candidates:
+        if candidate.community is not None:
+            places = [(candidate.community.slug, "")]
+        else:
+            places = slugs_of.get(candidate.person_id or 0, [])
+        result = Eligibility(candidate=candidate)
+        for criterion in criteria:
+            best = CriterionValue(criterion=criterion, label=metric_label(criterion))
+            for slug, name in places:
+                value = figure(criterion, slug)
+                option = CriterionValue(
+                    criterion=criterion,
+                    label=best.label,
+                    value=None if value == SUPPRESSED else value,
+                    suppressed=value == SUPPRESSED,
+                    met=_met(criterion, value),
+                    community=name,
+                )
+                # A met value wins; otherwise the first figure found is shown.
+                first = best.value is None and not best.suppressed
+                if not best.met and (option.met or first):
+                    best = option
+            result.values.append(best)
+        out.append(result)
+    return out

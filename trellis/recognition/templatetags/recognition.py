@@ -1,0 +1,29 @@
+"""Template helpers of the recognition area: a criterion's label, and the awards block that
+community and person pages include (one selector call each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from trellis.communities.models import Community
+from trellis.people.models import Person
+from trellis.recognition.eligibility import metric_label
+from trellis.recognition.models import Criterion
+from trellis.recognition.selectors import community_awards, person_awards
+
+register = template.Library()
+
+
+@register.simple_tag
+def criterion_label(criterion: Criterion) -> Any:
+    return metric_label(criterion)
+
+
+@register.inclusion_tag("recognition/_awards.html")
+def awards_of(nominee: Community | Person) -> dict[str, Any]:
+    """The published awards and labels of a community or a person, latest first."""
+    if isinstance(nominee, Community):
+        return {"awards": community_awards(nominee)}
+    return {"awards": person_awards(nominee)}

@@ -62,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
     glance = _cached_glance(year, version)
     previous = _cached_glance(year - 1, version)
     me = person_for_user(request.user)
+    mine = list(my_communities(me)[:50])
     return render(
         request,
         "core/home.html",
@@ -70,7 +71,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "glance": glance,
             "previous": previous,
             "to_approve": list(charters_to_approve(me)[:20]),
-            "mine": list(my_communities(me)[:50]),
+            "mine": mine,
+            # Sponsors get a link to their portfolio (trellis/health).
+            "sponsors": any(m.role == "sponsor" for m in mine),
         },
     )
 

@@ -67,7 +67,7 @@ class HealthSnapshot(models.Model):
     """The computed status of a community at one moment (its health history).
 
     Taken when a leader submits a questionnaire and for every community when the office
-    records a snapshot (`trellis health_snapshot`, or the button of the programme view).
+    records a snapshot (`trellis health-snapshot`, or the button of the programme view).
     `reasons` is the list of {"code", "severity"}; texts are translated when shown.
     """
 

@@ -63,7 +63,7 @@ def _survey_figures(year: int) -> dict[int, dict[str, Any]]:
     return {}
 
 
-def _programme_has_letters() -> bool:
+def programme_has_letters() -> bool:
     """Whether trellis.programme's engagement letters are installed (model and migration).
 
     The letters arrive in a parallel change; until their migration exists, rule R7 is off.
@@ -82,7 +82,7 @@ def _letters_expired(ids: QuerySet[Community, Any], today: dt.date) -> dict[int,
     Only people who still hold a leader, co-leader or core-team role count: a letter of
     someone who left the role is history, not a problem. None when letters do not exist.
     """
-    if not _programme_has_letters():
+    if not programme_has_letters():
         return None
     from trellis.programme.models import EngagementLetter
 
@@ -327,3 +327,21 @@ def maturity_comparison(years: list[int]) -> list[dict[str, Any]]:
         }
         for pillar, label in Pillar.choices
     ]
+
+
+def previous_maturity_year(year: int) -> int | None:
+    return (
+        MaturityAssessment.objects.filter(year__lt=year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+
+
+def last_snapshot_time() -> dt.datetime | None:
+    return (
+        HealthSnapshot.objects.filter(trigger=HealthSnapshot.Trigger.COMPUTATION)
+        .order_by("-taken_at")
+        .values_list("taken_at", flat=True)
+        .first()
+    )

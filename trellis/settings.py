@@ -223,6 +223,10 @@ EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
+# An active community with no ESN activity and no event for this many months is a dormancy
+# candidate (`trellis detect-dormancy`, docs/incubation.md).
+DORMANCY_MONTHS = env_int("DORMANCY_MONTHS", 6)
+
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -17,6 +17,13 @@ class IncubationConfig(AppConfig):
                 gettext_noop("Incubation pipeline"),
                 gettext_noop("Review proposed communities, follow their stage gates, launch them."),
             ),
+            (
+                "lifecycle_dormant",
+                gettext_noop("Dormant communities"),
+                gettext_noop(
+                    "Communities with no ESN activity and no event for months; close or merge."
+                ),
+            ),
         ]
         # ready() can run more than once (tests, autoreload): register each tool once.
         for tool in tools:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trellis.communities.models import Community, Stage
-from trellis.incubation.models import Gate, Proposal
+from trellis.incubation.models import Gate
 from trellis.people.models import BusinessUnit, Person
 
 
@@ -129,4 +129,33 @@ class GateForm(forms.Form):
     undo = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-__all__ = ["GateForm", "ProposalForm", "Proposal", "ReviewForm"]
+class ArchiveForm(forms.Form):
+    ACTIONS = [
+        ("close", _("Close the community")),
+        ("merge", _("Merge it into another community")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
+    target = forms.SlugField(
+        label=_("Short name of the community to merge into"),
+        required=False,
+        help_text=_("Only for a merge. Its members join that community as members."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "merge":
+            community = (
+                Community.objects.filter(slug=data.get("target") or "")
+                .exclude(stage=Stage.CLOSED)
+                .first()
+            )
+            if community is None:
+                self.add_error("target", _("Choose an open community by its short name."))
+            data["target_community"] = community
+        return data

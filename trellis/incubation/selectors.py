@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import DateField, DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Stage
 from trellis.incubation.models import Gate, GateTick, Proposal
@@ -205,3 +209,88 @@ def gates(proposal: Proposal) -> list[GateState]:
 
 def open_gates(proposal: Proposal) -> list[str]:
     return [str(g.label) for g in gates(proposal) if not g.done]
+
+
+# --- Lifecycle care: dormancy ---------------------------------------------------------------
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def dormancy_cutoff(on: dt.date, months: int | None = None) -> dt.date:
+    return months_before(on, settings.DORMANCY_MONTHS if months is None else months)
+
+
+def with_last_signs(queryset: QuerySet[Community]) -> QuerySet[Community]:
+    """Communities annotated with their last ESN activity day and last event day.
+
+    Two correlated subqueries on indexed columns (SpaceDay by space and day, Event by
+    community and start): one statement whatever the number of communities.
+    """
+    from trellis.activity.models import Event, SpaceDay
+
+    last_activity = (
+        SpaceDay.objects.filter(space__community=OuterRef("pk"))
+        .filter(Q(posts__gt=0) | Q(replies__gt=0))
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    last_event = (
+        Event.objects.filter(community=OuterRef("pk"))
+        .exclude(status=Event.Status.CANCELLED)
+        .order_by("-start")
+        .values("start")[:1]
+    )
+    return queryset.annotate(
+        last_activity=Subquery(last_activity, output_field=DateField()),
+        last_event_at=Subquery(last_event, output_field=DateTimeField()),
+    )
+
+
+def dormant_communities(
+    *, on: dt.date | None = None, months: int | None = None
+) -> QuerySet[Community]:
+    """Active communities with no ESN activity and no event since the cutoff.
+
+    Rules (docs/incubation.md):
+    - only communities at the stage "active" are watched, and only once launched before
+      the cutoff (a community launched last month has had no time to be active yet);
+    - ESN activity is a day of the activity rollups (SpaceDay) with at least one post or
+      reply in a space mapped to the community;
+    - an event is any event of the community that is not cancelled, past or planned (a
+      planned webinar is a sign of life);
+    - dormant when the last activity day and the last event both fall before the cutoff
+      (or do not exist).
+    """
+    on = on or timezone.localdate()
+    cutoff = dormancy_cutoff(on, months)
+    cutoff_start = dt.datetime.combine(cutoff, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return (
+        with_last_signs(Community.objects.filter(stage=Stage.ACTIVE))
+        .filter(Q(launched__isnull=True) | Q(launched__lt=cutoff))
+        .filter(Q(last_activity__isnull=True) | Q(last_activity__lt=cutoff))
+        .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=cutoff_start))
+        .order_by("name")
+    )
+
+
+def dormancy_page(*, on: dt.date | None = None, months: int | None = None) -> list[Community]:
+    """The dormant candidates with their open alert (a fixed number of queries)."""
+    from trellis.incubation.models import DormancyAlert
+
+    communities = list(dormant_communities(on=on, months=months))
+    alerts = {
+        a.community_id: a
+        for a in DormancyAlert.objects.filter(
+            resolved_on__isnull=True, community__in=[c.pk for c in communities]
+        )
+    }
+    for community in communities:
+        community.open_alert = alerts.get(community.pk)  # type: ignore[attr-defined]
+    return communities

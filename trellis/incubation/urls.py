@@ -11,4 +11,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("incubation/proposals/<int:pk>/gates/", views.proposal_gate, name="proposal_gate"),
     path("incubation/proposals/<int:pk>/launch/", views.proposal_launch, name="proposal_launch"),
     path("programme/incubation/", views.incubation_board, name="incubation_board"),
+    path("programme/dormant/", views.lifecycle_dormant, name="lifecycle_dormant"),
+    path(
+        "programme/communities/<slug:slug>/archive/",
+        views.community_archive,
+        name="community_archive",
+    ),
 ]

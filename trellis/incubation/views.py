@@ -1,18 +1,26 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trellis.communities.forms import split_list
-from trellis.core.access import is_programme_office, person_for_user, require_programme_office
-from trellis.incubation import selectors, services
+from trellis.communities.views import _community_context as community_header_context
+from trellis.core.access import (
+    community_for_user,
+    is_programme_office,
+    person_for_user,
+    require_programme_office,
+)
+from trellis.incubation import lifecycle, selectors, services
 from trellis.incubation.access import can_tick_gates, proposal_for_user
-from trellis.incubation.forms import GateForm, ProposalForm, ReviewForm
+from trellis.incubation.forms import ArchiveForm, GateForm, ProposalForm, ReviewForm
 from trellis.incubation.models import Proposal
 
 
@@ -198,3 +206,63 @@ def incubation_board(request: HttpRequest) -> HttpResponse:
         "incubation/board.html",
         {"columns": selectors.board(), "nav": "programme"},
     )
+
+
+# --- Lifecycle care ---------------------------------------------------------------------
+
+
+@login_required
+def lifecycle_dormant(request: HttpRequest) -> HttpResponse:
+    require_programme_office(request.user)
+    return render(
+        request,
+        "incubation/dormant.html",
+        {
+            "communities": selectors.dormancy_page(),
+            "months": settings.DORMANCY_MONTHS,
+            "cutoff": selectors.dormancy_cutoff(timezone.localdate()),
+            "nav": "programme",
+        },
+    )
+
+
+@login_required
+def community_archive(request: HttpRequest, slug: str) -> HttpResponse:
+    """Close a community, or merge it into another one (office only)."""
+    require_programme_office(request.user)
+    community = community_for_user(request.user, slug, write=True)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "merge":
+                lifecycle.community_merge(
+                    actor=request.user,
+                    source=community,
+                    target=data["target_community"],
+                    reason=data["reason"],
+                    on=data["on"],
+                )
+                messages.success(
+                    request,
+                    _("%(source)s is merged into %(target)s.")
+                    % {"source": community.name, "target": data["target_community"].name},
+                )
+                return redirect(data["target_community"])
+            lifecycle.community_close(
+                actor=request.user, community=community, reason=data["reason"], on=data["on"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The community is closed; its history is kept."))
+            return redirect(community)
+    context = community_header_context(request, community, "about")
+    context.update(
+        {
+            "form": form,
+            "spaces": list(community.spaces.all()),
+            "nav": "programme",
+        }
+    )
+    return render(request, "incubation/archive.html", context)

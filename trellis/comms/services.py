@@ -380,7 +380,11 @@ def issue_items(newsletter: Newsletter) -> list[dict[str, Any]]:
     """The items of an issue ready to show, labels in the active language."""
     rows = []
     for item in newsletter.items.all():
-        row: dict[str, Any] = {"item": item, "kind": item.get_kind_display()}
+        row: dict[str, Any] = {
+            "item": item,
+            "kind": item.get_kind_display(),
+            "label": item.title,
+        }
         if item.kind == NewsletterItem.Kind.KPI:
             metric = item.data.get("metric", "")
             row["label"] = str(KPI_HIGHLIGHTS.get(metric, metric))

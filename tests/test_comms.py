@@ -476,3 +476,48 @@ class ReorderProperties(HypothesisTestCase):
         assert [pk for pk, _p in kept] == [
             pk for pk in order if pk not in {items[i].pk for i in removed}
         ]
+
+
+# --- Stories and awards from their areas ---------------------------------------------------------
+
+
+def test_a_published_story_is_in_the_next_draft_and_in_the_feed(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.story_helpers import make_story
+    from trellis.stories.models import Status
+
+    story = make_story(world, status=Status.PUBLISHED, title=f"Story {SCRIPT}")
+    unpublished = make_story(world, status=Status.APPROVED, title="Not yet")
+    today = timezone.localdate()
+    issue = services.newsletter_draft(
+        actor=world.office, period_start=today - dt.timedelta(days=30), period_end=today
+    )
+    item = issue.items.get(kind=NewsletterItem.Kind.STORY)
+    assert item.title == story.title and item.url == story.get_absolute_url()
+    assert "stories" not in issue.notes
+    assert not issue.items.filter(title=unpublished.title).exists()
+    client = as_user("member")
+    page = as_user("office").get(f"/programme/newsletters/{issue.pk}/").content.decode()
+    assert "Story &lt;script&gt;" in page and "<script>alert" not in page
+    for path in ("/feeds/stories.rss", "/feeds/stories.atom"):
+        body = client.get(path).content.decode()
+        assert "Story &lt;script&gt;" in body and "Not yet" not in body
+        assert "<script>alert" not in body
+
+
+def test_an_award_becomes_an_item() -> None:
+    award = {
+        "award": "Awards 2026",
+        "category": "Active community",
+        "kind": "community",
+        "is_label": True,
+        "winner": "Welding",
+        "community_slug": "welding",
+        "person_id": None,
+        "year": 2026,
+        "published_at": None,
+        "url": "/awards/1/",
+        "badge_url": "/awards/1/badge.svg",
+    }
+    item = services._award_item(award)
+    assert (item.kind, item.title, item.url) == ("award", "Welding", "/awards/1/")
+    assert item.summary == "Awards 2026 · Active community"

@@ -125,9 +125,11 @@ class StoriesRss(Feed):
 
 
 def _published(item: Any) -> dt.datetime:
-    value = getattr(item, "published_at", None)
+    value = getattr(item, "published_at", None) or getattr(item, "published_on", None)
     if isinstance(value, dt.datetime):
         return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(12), tzinfo=dt.UTC)
     return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 

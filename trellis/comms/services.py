@@ -141,6 +141,22 @@ def _external_item(kind: str, obj: Any, summary_fields: Sequence[str]) -> Newsle
     )
 
 
+def _award_item(award: Any) -> NewsletterItem:
+    """A winner from trellis.recognition.selectors.awards_published_between (a dict)."""
+    if not isinstance(award, dict):
+        return _external_item(NewsletterItem.Kind.AWARD, award, ["summary"])
+    winner = award.get("community_slug") or award.get("person_id") or ""
+    return NewsletterItem(
+        kind=NewsletterItem.Kind.AWARD,
+        title=Truncator(str(award.get("winner", ""))).chars(300),
+        summary=" · ".join(str(award[k]) for k in ("award", "category") if award.get(k)),
+        url=str(award.get("url") or ""),
+        when=award.get("published_at"),
+        source_id=f"{award.get('kind', '')}:{winner}"[:64],
+        data={"badge_url": award.get("badge_url") or "", "is_label": bool(award.get("is_label"))},
+    )
+
+
 def _kpi_items(year: int) -> list[NewsletterItem]:
     from trellis.kpis.selectors import compute_kpis
 
@@ -215,14 +231,7 @@ def draft_items(
     if awards is None:
         notes.append("awards")
     else:
-        items += [
-            _external_item(
-                NewsletterItem.Kind.AWARD,
-                a,
-                ["winner_name", "citation", "justification", "summary"],
-            )
-            for a in awards
-        ]
+        items += [_award_item(a) for a in awards]
     items += _kpi_items(end.year)
     for position, item in enumerate(items, start=1):
         item.position = position

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja: its Swagger UI static files, so the API docs need no CDN.
+    "ninja",
     "trellis.core",
     "trellis.people",
     "trellis.communities",
@@ -114,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trellis.core.remote_user.ProxyRemoteUserMiddleware",
     "trellis.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +175,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on through an authenticating proxy (docs/deployment.md): the header the proxy
+# sets with the user's name or e-mail, believed only from the proxies listed.
+REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "")
+REMOTE_USER_TRUSTED_PROXIES = env_list("REMOTE_USER_TRUSTED_PROXIES", "127.0.0.1,::1")
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "trellis.core.remote_user.DirectoryRemoteUserBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -179,6 +191,9 @@ LOGOUT_REDIRECT_URL = "login"
 # window locks further attempts for the rest of the window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
+# REST API: requests allowed per token and window ("600/min"; units s, min, hour, day);
+# empty for no limit. Over it, 429 with a Retry-After header (docs/api.md).
+API_RATE_LIMIT = env("API_RATE_LIMIT", "600/min")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request (idle timeout)
 SESSION_COOKIE_HTTPONLY = True
@@ -218,15 +233,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Largest spreadsheet an upload page accepts, in bytes.
 IMPORT_MAX_UPLOAD_SIZE = env_int("IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
 
+# An active community with no ESN activity and no event for this many months is a dormancy
+# candidate (`trellis detect-dormancy`, docs/incubation.md).
+DORMANCY_MONTHS = env_int("DORMANCY_MONTHS", 6)
+
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
-# An active community with no ESN activity and no event for this many months is a dormancy
-# candidate (`trellis detect-dormancy`, docs/incubation.md).
-DORMANCY_MONTHS = env_int("DORMANCY_MONTHS", 6)
-
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -255,6 +270,25 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Cache shared by every web process (dashboard figures, login limits, API rate limits).
+# Empty: memory of each process (one process, or figures that may differ for a minute
+# between processes); redis://host:port/db for several processes or hosts.
+CACHE_URL = env("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "trellis",
+        }
+    }
+elif CACHE_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CACHE_URL must start with redis://, rediss:// or unix:// (got {CACHE_URL!r})."
+    )
 
 LOGGING = {
     "version": 1,

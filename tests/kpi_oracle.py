@@ -23,6 +23,9 @@ from typing import Any
 
 # kpis.md "Survey (level 2)": the fields every row carries.
 SURVEY_FIELDS = ("respondents", "response_rate", "engagement_score", "value_score", "nps")
+# kpis.md "Value (level 3)": generated programmes have no stories (tests/test_stories*.py
+# check those figures against their own oracle).
+NO_STORIES = {"stories": 0, "stories_quantified": 0, "value_hours": 0.0, "value_amount": 0.0}
 
 STAGES = ["proposed", "incubating", "active", "dormant", "closed"]
 EVENT_TYPES = ["webinar", "meeting", "workshop", "conference", "other"]
@@ -301,6 +304,7 @@ def oracle_kpis(
                 "letters_signed_rate": None,
                 # No published survey in generated programmes: no level-2 figures.
                 **dict.fromkeys(SURVEY_FIELDS),
+                **NO_STORIES,
             }
         )
 
@@ -343,6 +347,7 @@ def oracle_kpis(
         "has_leader_rate": _rate(flags("has_leader"), len(rows)),
         "letters_signed_rate": None,
         **dict.fromkeys(SURVEY_FIELDS),
+        **NO_STORIES,
     }
     monthly = [[0, 0] for _m in range(12)]
     for _cid, m, _w in counted:

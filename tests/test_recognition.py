@@ -430,3 +430,34 @@ def test_the_office_builds_a_campaign_through_the_pages(
     page = office.get(f"/programme/awards/{campaign.pk}/").content.decode()
     assert "Active contributors at least 10" in page
     assert "programme/awards/" in as_user("office").get("/programme/").content.decode()
+
+
+def test_it_uses_story_figures_per_community(
+    world: World, as_user: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stories area's figures, in its documented shape: community id -> figures, None
+    # for the programme; a community without a published story is absent (zero).
+    from trellis.stories.selectors import empty_figures
+
+    setup = make_setup(world, "jury")
+    services.criterion_create(
+        actor=world.office,
+        category=setup.communities,
+        source="stories",
+        metric="stories",
+        operator="gte",
+        threshold=Decimal(2),
+    )
+    figures = {**empty_figures(), "stories": 3}
+    monkeypatch.setattr(
+        "trellis.recognition.eligibility.story_kpis",
+        lambda year: {world.welding.pk: figures, None: figures},
+    )
+    jury = f"/programme/awards/categories/{setup.communities.pk}/jury/"
+    page = as_user("office").get(jury).content.decode()
+    assert '<td class="num">3</td>' in page and "Eligible: every criterion is met." in page
+    monkeypatch.setattr(
+        "trellis.recognition.eligibility.story_kpis", lambda year: {None: empty_figures()}
+    )
+    page = as_user("office").get(jury).content.decode()
+    assert '<td class="num">0</td>' in page and "Not eligible" in page

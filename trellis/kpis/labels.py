@@ -42,6 +42,10 @@ FIELD_LABELS: dict[str, Any] = {
     "has_leader": _("Leader in place"),
     "has_leader_rate": _("Share of communities with a leader"),
     "letters_signed_rate": _("Engagement letters signed"),
+    "stories": _("Success stories published"),
+    "stories_quantified": _("Stories with a validated quantified benefit"),
+    "value_hours": _("Hours saved (validated)"),
+    "value_amount": _("Value in the programme currency (validated)"),
 }
 
 # Values whose name ends like this are shares between 0 and 1 (shown as percentages),

@@ -142,6 +142,12 @@ SUPPRESSED = "suppressed"
 COMMUNITY_FIELDS += SURVEY_FIELDS
 PROGRAMME_FIELDS += SURVEY_FIELDS
 
+# Level 3 (success stories, kpis.md "Value (level 3)"): read live from published stories, like
+# the survey. A story of several communities counts in each of them and once in the programme.
+STORY_FIELDS = ("stories", "stories_quantified", "value_hours", "value_amount")
+COMMUNITY_FIELDS += STORY_FIELDS
+PROGRAMME_FIELDS += STORY_FIELDS
+
 
 @dataclass(frozen=True)
 class KpiScope:
@@ -584,16 +590,47 @@ def compute_kpis(
     )
     snapshot = None if live else _latest_snapshot(year)
     if snapshot is not None:
-        return _with_survey(_from_snapshot(snapshot, scope), scope)
+        return _with_stories(_with_survey(_from_snapshot(snapshot, scope), scope))
     computed = _compute_live(year, scope, now)
-    return _with_survey(
-        KpiResult(
-            year=year,
-            programme=programme_totals(computed.rows.values(), dict(computed.uniques)),
-            communities=list(computed.rows.values()),
-        ),
-        scope,
+    return _with_stories(
+        _with_survey(
+            KpiResult(
+                year=year,
+                programme=programme_totals(computed.rows.values(), dict(computed.uniques)),
+                communities=list(computed.rows.values()),
+            ),
+            scope,
+        )
     )
+
+
+def _with_stories(result: KpiResult) -> KpiResult:
+    """Add the story figures of kpis.md (level 3); sums become floats for JSON and charts.
+
+    The programme counts each story once over the communities of the result (a filter
+    narrows it to theirs), never by adding community figures.
+    """
+    from trellis.stories.selectors import empty_figures, published_in, story_kpis
+
+    # Only communities with a published story of the year: one query, never an empty IN.
+    slug_to_id = dict(
+        Community.objects.filter(stories__in=published_in(result.year).order_by().values("pk"))
+        .values_list("slug", "pk")
+        .distinct()
+    )
+    shown = {slug_to_id[row["slug"]] for row in result.communities if row["slug"] in slug_to_id}
+    figures = story_kpis(result.year, community_ids=shown)
+
+    def plain(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: float(values[name]) if name.startswith("value_") else values[name]
+            for name in STORY_FIELDS
+        }
+
+    for row in result.communities:
+        row.update(plain(figures.get(slug_to_id.get(row["slug"], -1)) or empty_figures()))
+    result.programme.update(plain(figures.get(None) or empty_figures()))
+    return result
 
 
 def _survey_fields(figures: dict[str, Any] | None) -> dict[str, Any]:

@@ -4,22 +4,24 @@ Values come from the KPIs of the campaign's year (kpis.selectors.compute_kpis), 
 the survey's level-2 figures too; a survey figure that is suppressed for a group (under the
 anonymity threshold) makes the criterion not met and is shown as suppressed, never as a
 number. A person is judged on the communities where they hold an active membership: the
-best of their communities' values counts, and the page names that community.
+best of their communities' values counts, and the page names that community. Story
+figures come from the stories area (stories.selectors.story_kpis): published stories of the
+year, validated amounts only.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from trellis.communities.models import Membership
+from trellis.communities.models import Community, Membership
 from trellis.kpis.labels import FIELD_LABELS
 from trellis.kpis.selectors import SUPPRESSED, SURVEY_FIELDS, compute_kpis
 from trellis.recognition.models import Candidate, Category, Criterion
+from trellis.stories.selectors import empty_figures, story_kpis
 
 KPI_METRICS = (
     "members",
@@ -57,15 +59,6 @@ STORY_LABELS: dict[str, Any] = {
 }
 
 
-def story_kpis_available() -> bool:
-    """The stories area is built separately: its figures are offered once it provides them."""
-    try:
-        module = importlib.import_module("trellis.stories.selectors")
-    except ImportError:
-        return False
-    return callable(getattr(module, "story_kpis", None))
-
-
 def metric_choices() -> list[tuple[str, list[tuple[str, Any]]]]:
     """Choices for the criterion form, grouped by source; values read "source:metric"."""
     groups: list[tuple[str, list[tuple[str, Any]]]] = [
@@ -77,14 +70,11 @@ def metric_choices() -> list[tuple[str, list[tuple[str, Any]]]]:
             str(Criterion.Source.SURVEY.label),
             [(f"survey:{m}", SURVEY_LABELS[m]) for m in SURVEY_FIELDS],
         ),
+        (
+            str(Criterion.Source.STORIES.label),
+            [(f"stories:{m}", label) for m, label in STORY_LABELS.items()],
+        ),
     ]
-    if story_kpis_available():
-        groups.append(
-            (
-                str(Criterion.Source.STORIES.label),
-                [(f"stories:{m}", label) for m, label in STORY_LABELS.items()],
-            )
-        )
     return groups
 
 
@@ -130,17 +120,14 @@ def _met(criterion: Criterion, value: Any) -> bool:
 
 
 def _story_rows(year: int) -> dict[str, dict[str, Any]]:
-    """Story figures per community slug, when the stories area provides them."""
-    if not story_kpis_available():
-        return {}
-    module = importlib.import_module("trellis.stories.selectors")
-    data = module.story_kpis(year)
-    rows = data.get("communities", data) if isinstance(data, dict) else {}
-    out: dict[str, dict[str, Any]] = {}
-    for key, figures in rows.items():
-        if isinstance(figures, dict):
-            out[str(figures.get("slug", key))] = figures
-    return out
+    """Story figures (stories.selectors.story_kpis) per community slug."""
+    by_id = story_kpis(year)
+    slugs = dict(
+        Community.objects.filter(pk__in=[k for k in by_id if k is not None]).values_list(
+            "pk", "slug"
+        )
+    )
+    return {slugs[k]: figures for k, figures in by_id.items() if k in slugs}
 
 
 def category_eligibility(category: Category, candidates: list[Candidate]) -> list[Eligibility]:
@@ -164,7 +151,10 @@ def category_eligibility(category: Category, candidates: list[Candidate]) -> lis
 
     def figure(criterion: Criterion, slug: str) -> Any:
         if criterion.source == Criterion.Source.STORIES:
-            return stories.get(slug, {}).get(criterion.metric)
+            # A community without a published story has zero of each (story_kpis omits it).
+            if slug not in kpis:
+                return None
+            return stories.get(slug, empty_figures()).get(criterion.metric)
         row = kpis.get(slug)
         return None if row is None else row.get(criterion.metric)
 

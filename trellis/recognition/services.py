@@ -244,13 +244,14 @@ def nomination_create(
     return nomination
 
 
-def vote_cast(*, voter: Person, category: Category, candidate: Candidate) -> None:
+def vote_cast(*, actor: Actor, voter: Person, category: Category, candidate: Candidate) -> None:
     """Record one secret vote.
 
     1. The vote must be open and the choice one of the category's nominees.
     2. In one transaction: the voter roll row (unique per person and category: a second
        vote, from another tab too, fails here) and the ballot, which holds no voter.
-    The audit trail records that a vote happened, never for whom (it would undo the secret).
+    The audit trail records that the person voted in the category (what the voter roll
+    says already), never for whom: that would undo the secret.
     """
     phase = AwardCampaign.objects.filter(pk=category.campaign_id).values_list("phase", flat=True)
     if phase.first() != Phase.VOTING:
@@ -259,8 +260,11 @@ def vote_cast(*, voter: Person, category: Category, candidate: Candidate) -> Non
         raise RecognitionError(_("Choose one of the nominees of this category."))
     try:
         with transaction.atomic():
-            VoterRoll.objects.create(category=category, person=voter)
+            roll = VoterRoll.objects.create(category=category, person=voter)
             Ballot.objects.create(category=category, candidate=candidate)
+            audit_record(
+                actor=actor, action="award_vote.cast", obj=roll, changes={"category": category.pk}
+            )
     except IntegrityError as error:
         raise RecognitionError(_("You have already voted in this category.")) from error
 

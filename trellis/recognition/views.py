@@ -135,7 +135,10 @@ def award_vote(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.vote_cast(
-                    voter=person, category=category, candidate=form.cleaned_data["candidate"]
+                    actor=request.user,
+                    voter=person,
+                    category=category,
+                    candidate=form.cleaned_data["candidate"],
                 )
             except services.RecognitionError as error:
                 messages.error(request, error.messages[0])

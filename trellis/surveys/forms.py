@@ -54,3 +54,29 @@ class QuestionForm(forms.Form):
     text_en = forms.CharField(label=_("Wording (English)"), max_length=500)
     text_fr = forms.CharField(label=_("Wording (French)"), max_length=500)
     required = forms.BooleanField(label=_("Required"), required=False)
+
+
+class ResultsImportForm(forms.Form):
+    """The survey-results file of another tool (formats.md), for an external campaign."""
+
+    file = forms.FileField(
+        label=_("Survey-results file"),
+        help_text=_(
+            "CSV or Excel .xlsx: a community column (the community's short name) and one column "
+            "per question code; one row per anonymous response."
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        from django.conf import settings
+        from django.template.defaultfilters import filesizeformat
+
+        upload = self.cleaned_data["file"]
+        if (upload.size or 0) > settings.IMPORT_MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s.")
+                % {"limit": filesizeformat(settings.IMPORT_MAX_UPLOAD_SIZE)}
+            )
+        if not (upload.name or "").lower().endswith((".csv", ".txt", ".tsv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload

@@ -16,6 +16,7 @@ urlpatterns = [
         name="survey_campaign_action",
     ),
     path("campaigns/<int:pk>/results/", views.survey_results, name="survey_results"),
+    path("campaigns/<int:pk>/import/", views.survey_results_upload, name="survey_results_upload"),
     path("campaigns/<int:pk>/results.csv", views.survey_results_csv, name="survey_results_csv"),
     path(
         "campaigns/<int:pk>/communities/<slug:slug>/",

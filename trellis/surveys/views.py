@@ -24,7 +24,7 @@ from trellis.surveys.access import (
     question_for_office,
     template_for_office,
 )
-from trellis.surveys.forms import CampaignForm, QuestionForm
+from trellis.surveys.forms import CampaignForm, QuestionForm, ResultsImportForm
 from trellis.surveys.models import Campaign, Invitation, Question, SurveyTemplate
 from trellis.surveys.questionnaire import field_name
 from trellis.surveys.results import community_page, export_rows, results_page
@@ -333,3 +333,45 @@ def survey_community_pdf(request: HttpRequest, pk: int, slug: str) -> HttpRespon
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="survey-{campaign.year}-{slug}.pdf"'
     return response
+
+
+@login_required
+def survey_results_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the results of a survey run in another tool: every row valid, or nothing."""
+    from trellis.lib.tabular import TabularError
+    from trellis.surveys.importer import survey_results_import
+
+    campaign = campaign_for_office(request.user, pk)
+    form = ResultsImportForm(request.POST or None, request.FILES or None)
+    report = None
+    file_error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = survey_results_import(
+                actor=request.user,
+                campaign=campaign,
+                data=b"".join(upload.chunks()),
+                filename=upload.name or "results.csv",
+            )
+        except TabularError as exc:
+            file_error = str(exc)
+        else:
+            if report.ok:
+                messages.success(
+                    request,
+                    _("Imported %(rows)d rows as %(responses)d anonymous responses.")
+                    % {"rows": report.rows, "responses": report.responses},
+                )
+                return redirect("survey_campaign", pk=campaign.pk)
+    return render(
+        request,
+        "surveys/results_import.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "report": report,
+            "file_error": file_error,
+            "nav": "programme",
+        },
+    )

@@ -232,6 +232,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Largest spreadsheet an upload page accepts, in bytes.
 IMPORT_MAX_UPLOAD_SIZE = env_int("IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
+# Largest file attached to a success story, in bytes (docs/stories.md).
+STORY_ATTACHMENT_MAX_BYTES = env_int("STORY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # An active community with no ESN activity and no event for this many months is a dormancy
 # candidate (`trellis detect-dormancy`, docs/incubation.md).

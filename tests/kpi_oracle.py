@@ -266,6 +266,7 @@ def oracle_kpis(
         all_attendees |= attendees
         objectives = [o for o in raw.objectives if o.community == c.id and o.year == year]
         met = sum(1 for o in objectives if o.status == "met")
+        holders = {m.person for m in active if m.role in ("leader", "co-leader", "core team")}
 
         def updated(v: RawCharter, c: RawCommunity = c) -> bool:
             if v.community != c.id or v.year != year:
@@ -301,7 +302,11 @@ def oracle_kpis(
                 "objectives_met_rate": _rate(met, len(objectives)),
                 "has_sponsor": any(m.role == "sponsor" for m in active),
                 "has_leader": any(m.role in ("leader", "co-leader") for m in active),
-                "letters_signed_rate": None,
+                # Generated programmes have no engagement letters (tests/test_letters.py
+                # checks signed ones): every holder counts, none signed.
+                "letter_holders": len(holders),
+                "letters_signed": 0,
+                "letters_signed_rate": _rate(0, len(holders)),
                 # No published survey in generated programmes: no level-2 figures.
                 **dict.fromkeys(SURVEY_FIELDS),
                 **NO_STORIES,
@@ -345,7 +350,9 @@ def oracle_kpis(
         "has_sponsor_rate": _rate(flags("has_sponsor"), len(rows)),
         "has_leader": flags("has_leader"),
         "has_leader_rate": _rate(flags("has_leader"), len(rows)),
-        "letters_signed_rate": None,
+        "letter_holders": total("letter_holders"),
+        "letters_signed": total("letters_signed"),
+        "letters_signed_rate": _rate(total("letters_signed"), total("letter_holders")),
         **dict.fromkeys(SURVEY_FIELDS),
         **NO_STORIES,
     }

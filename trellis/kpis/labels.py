@@ -41,6 +41,8 @@ FIELD_LABELS: dict[str, Any] = {
     "has_sponsor_rate": _("Share of communities with a sponsor"),
     "has_leader": _("Leader in place"),
     "has_leader_rate": _("Share of communities with a leader"),
+    "letter_holders": _("Leaders and core-team members"),
+    "letters_signed": _("Of whom with a signed engagement letter"),
     "letters_signed_rate": _("Engagement letters signed"),
     "stories": _("Success stories published"),
     "stories_quantified": _("Stories with a validated quantified benefit"),

@@ -52,6 +52,7 @@ from trellis.communities.models import (
 )
 from trellis.core.models import ProgrammeSettings
 from trellis.kpis.models import KpiSnapshot
+from trellis.programme.selectors import letters_signed
 
 SNAPSHOT_VERSION = 1
 EVENT_TYPES: list[str] = list(Event.Type.values)
@@ -81,6 +82,8 @@ COMMUNITY_FIELDS = [
     "objectives_met_rate",
     "has_sponsor",
     "has_leader",
+    "letter_holders",
+    "letters_signed",
     "letters_signed_rate",
 ]
 
@@ -114,6 +117,8 @@ PROGRAMME_FIELDS = [
     "has_sponsor_rate",
     "has_leader",
     "has_leader_rate",
+    "letter_holders",
+    "letters_signed",
     "letters_signed_rate",
 ]
 
@@ -350,7 +355,10 @@ def _empty_community(slug: str, name: str, stage: str) -> dict[str, Any]:
         "objectives_met_rate": None,
         "has_sponsor": False,
         "has_leader": False,
-        # Engagement letters do not exist in Trellis yet: no figure rather than a false 0.
+        # Leaders and core-team members at the end of the year, and those of them with a
+        # signed engagement letter valid then (trellis/programme/selectors.py).
+        "letter_holders": 0,
+        "letters_signed": 0,
         "letters_signed_rate": None,
     }
 
@@ -509,9 +517,13 @@ def _compute_live(
     ):
         rows[pk].update(objectives=n, objectives_met=met)
 
+    for pk, (holders, signed) in letters_signed(year, ids).items():
+        rows[pk].update(letter_holders=holders, letters_signed=signed)
+
     for row in rows.values():
         row["webinars"] = row["events_by_type"][Event.Type.WEBINAR]
         row["objectives_met_rate"] = ratio(row["objectives_met"], row["objectives"])
+        row["letters_signed_rate"] = ratio(row["letters_signed"], row["letter_holders"])
     if not people:
         return _Live(year=year, rows=rows, uniques={})
     _active_rates(rows)
@@ -556,7 +568,11 @@ def programme_totals(
         totals[f"{name}_rate"] = ratio(totals[name], len(rows))
     totals["active_rate"] = ratio(totals["active_contributors"], totals["members_sum"])
     totals["objectives_met_rate"] = ratio(totals["objectives_met"], totals["objectives"])
-    totals["letters_signed_rate"] = None
+    # A person who leads two communities counts in each (like members_sum); years closed
+    # before letters existed carry no counts and read 0 holders, so no rate.
+    for name in ("letter_holders", "letters_signed"):
+        totals[name] = sum(r.get(name) or 0 for r in rows)
+    totals["letters_signed_rate"] = ratio(totals["letters_signed"], totals["letter_holders"])
     for name in UNIQUE_FIELDS:
         totals[name] = uniques.get(name)
     return {name: totals.get(name) for name in PROGRAMME_FIELDS}

@@ -201,7 +201,9 @@ def test_it_shows_the_landing_page_without_login_when_the_setting_says_so(
     settings.COMMS_PUBLIC_LANDING = True
     response = client.get("/welcome/")
     assert response.status_code == 200
-    assert "Welding" in response.content.decode()
+    page = response.content.decode()
+    assert "Welding" in page and "4 members" in page
+    assert 'href="/communities/welding/"' not in page  # the catalogue itself needs a login
     # Only the landing page opens: the rest still needs a login.
     assert client.get("/news/").status_code == 302
 

@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,7 @@ from trellis.communities.views import _community_context as community_header_con
 from trellis.core.access import community_for_user, person_for_user, require_programme_office
 
 PAGE_SIZE = 20
+LANDING_SIZE = 60
 
 
 # --- News -----------------------------------------------------------------------------------------
@@ -352,12 +354,18 @@ def landing(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated and not access.landing_is_public():
         return redirect_to_login(request.get_full_path())
-    communities = (
-        Community.objects.filter(stage__in=[Stage.ACTIVE, Stage.INCUBATING])
-        .annotate(
-            members=Count("memberships", filter=Q(memberships__left__isnull=True), distinct=True)
-        )
-        .order_by("-members", "name")
+    open_communities = Community.objects.filter(stage__in=[Stage.ACTIVE, Stage.INCUBATING])
+    # Newest first (those still looking for members); members counted for the shown ones
+    # only, so the page costs the same with 50 or 5,000 communities.
+    members = (
+        Membership.objects.filter(community=OuterRef("pk"), left__isnull=True)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    communities = open_communities.annotate(members=Coalesce(Subquery(members), 0)).order_by(
+        F("launched").desc(nulls_last=True), "name"
     )
     person = person_for_user(request.user)
     mine = (
@@ -373,8 +381,8 @@ def landing(request: HttpRequest) -> HttpResponse:
         request,
         "comms/landing.html",
         {
-            "communities": list(communities[:60]),
-            "community_count": communities.count(),
+            "communities": list(communities[:LANDING_SIZE]),
+            "community_count": open_communities.count(),
             "news": list(selectors.visible_news(programme_only=True)[:3]),
             "mine": mine,
             "nav": "home",

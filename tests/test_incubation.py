@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.fingerprint import db_fingerprint
 from tests.personas import World
 from trellis.activity.models import Event
+from trellis.coaching.models import Training, TrainingCompletion
 from trellis.communities.models import CharterVersion, Community, Membership, Role, SpaceLink, Stage
 from trellis.core.models import AuditEntry
 from trellis.incubation import services
@@ -312,11 +313,17 @@ def test_it_passes_gates_from_trellis_data(world: World) -> None:
     )
     SpaceLink.objects.create(source="slack", space="additive", community=community)
     Event.objects.create(community=community, title="Kick-off", start=timezone.now())
+    training = Training.objects.create(title="Animating a community")
+    TrainingCompletion.objects.create(
+        training=training,
+        person=world.core.person,  # type: ignore[attr-defined]
+        completed_on=dt.date(2026, 1, 5),
+    )
     state = {g.gate: (g.done, g.automatic) for g in gates(p)}
     assert state == {
         Gate.CHARTER: (True, True),
         Gate.SPONSOR: (True, True),
-        Gate.TRAINING: (False, False),
+        Gate.TRAINING: (True, True),
         Gate.KICKOFF: (False, False),
         Gate.SPACE: (True, True),
         Gate.EVENT: (True, True),

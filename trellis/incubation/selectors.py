@@ -171,6 +171,7 @@ def automatic_gates(community: Community | None) -> dict[str, str]:
     from django.utils.translation import gettext as _
 
     from trellis.activity.models import Event, Space
+    from trellis.coaching.selectors import trained_people
 
     if community is None:
         return {}
@@ -184,6 +185,11 @@ def automatic_gates(community: Community | None) -> dict[str, str]:
     )
     if sponsor is not None:
         found[Gate.SPONSOR] = _("%(name)s is the sponsor.") % {"name": sponsor.person.name}
+    leaders = Membership.objects.filter(
+        community=community, role__in=[Role.LEADER, Role.CO_LEADER], left__isnull=True
+    ).values_list("person_id", flat=True)
+    if trained_people(leaders):
+        found[Gate.TRAINING] = _("A leader completed a training of the catalogue.")
     if community.spaces.exists() or Space.objects.filter(community=community).exists():
         found[Gate.SPACE] = _("An ESN space is mapped to the community.")
     if community.events.exclude(status=Event.Status.CANCELLED).exists():

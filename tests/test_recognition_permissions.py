@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from tests.fingerprint import db_fingerprint
 from tests.personas import World
@@ -31,75 +32,72 @@ ALL_USERS = set(PERSONAS) - {"anonymous"}
 OFFICE = {"office"}
 # People with an active membership in a community that counts; the office persona has none.
 PROGRAMME = {"member", "core", "leader", "sponsor", "other_leader"}
-CATEGORIES = "/programme/awards/categories/"
 
 
 @dataclass
 class Case:
     method: str
     phase: str
-    path: Callable[[Setup], str]
+    args: Callable[[Setup], list[int]]
     allowed: set[str]
     data: Callable[[Setup], dict[str, str]] | None = None
 
 
 CASES: dict[str, list[Case]] = {
-    "awards_home": [Case("get", "nominations", lambda s: "/awards/", ALL_USERS)],
+    "awards_home": [Case("get", "nominations", lambda s: [], ALL_USERS)],
     "award_campaign_public": [
-        Case("get", "nominations", lambda s: f"/awards/{s.campaign.pk}/", ALL_USERS),
-        Case("get", "draft", lambda s: f"/awards/{s.campaign.pk}/", OFFICE),
+        Case("get", "nominations", lambda s: [s.campaign.pk], ALL_USERS),
+        Case("get", "draft", lambda s: [s.campaign.pk], OFFICE),
     ],
     "award_nominate": [
-        Case(
-            "get", "nominations", lambda s: f"/awards/categories/{s.people.pk}/nominate/", PROGRAMME
-        ),
+        Case("get", "nominations", lambda s: [s.people.pk], PROGRAMME),
         Case(
             "post",
             "nominations",
-            lambda s: f"/awards/categories/{s.people.pk}/nominate/",
+            lambda s: [s.people.pk],
             PROGRAMME,
             lambda s: {"person_email": "core@example.com", "justification": "Ran 12 clinics."},
         ),
         # A draft campaign does not exist for members.
-        Case("get", "draft", lambda s: f"/awards/categories/{s.people.pk}/nominate/", set()),
+        Case("get", "draft", lambda s: [s.people.pk], set()),
     ],
     "award_vote": [
-        Case("get", "voting", lambda s: f"/awards/categories/{s.people.pk}/vote/", PROGRAMME),
+        Case("get", "voting", lambda s: [s.people.pk], PROGRAMME),
         Case(
             "post",
             "voting",
-            lambda s: f"/awards/categories/{s.people.pk}/vote/",
+            lambda s: [s.people.pk],
             PROGRAMME,
             lambda s: {"candidate": str(s.leader_candidate.pk)},
         ),
     ],
     "award_winner": [
-        Case("get", "published", lambda s: f"/awards/winners/{s.winner.pk}/", ALL_USERS),
-        Case("get", "jury-decided", lambda s: f"/awards/winners/{s.winner.pk}/", OFFICE),
+        Case("get", "published", lambda s: [s.winner.pk], ALL_USERS),
+        Case("get", "jury-decided", lambda s: [s.winner.pk], OFFICE),
     ],
     "award_badge": [
-        Case("get", "published", lambda s: f"/awards/winners/{s.winner.pk}/badge.svg", ALL_USERS),
-        Case("get", "jury-decided", lambda s: f"/awards/winners/{s.winner.pk}/badge.svg", OFFICE),
+        Case("get", "published", lambda s: [s.winner.pk], ALL_USERS),
+        Case("get", "jury-decided", lambda s: [s.winner.pk], OFFICE),
     ],
     "award_badge_png": [
-        Case("get", "published", lambda s: f"/awards/winners/{s.winner.pk}/badge.png", ALL_USERS),
+        Case("get", "published", lambda s: [s.winner.pk], ALL_USERS),
     ],
     "award_campaigns": [
-        Case("get", "draft", lambda s: "/programme/awards/", OFFICE),
+        Case("get", "draft", lambda s: [], OFFICE),
         Case(
             "post",
             "draft",
-            lambda s: "/programme/awards/",
+            lambda s: [],
             OFFICE,
             lambda s: {"year": "2026", "name": "Trophies", "description": ""},
         ),
     ],
     "award_campaign": [
-        Case("get", "draft", lambda s: f"/programme/awards/{s.campaign.pk}/", OFFICE),
+        Case("get", "draft", lambda s: [s.campaign.pk], OFFICE),
         Case(
             "post",
             "draft",
-            lambda s: f"/programme/awards/{s.campaign.pk}/",
+            lambda s: [s.campaign.pk],
             OFFICE,
             lambda s: {"name": "Best newcomer", "kind": "person", "description": ""},
         ),
@@ -108,17 +106,17 @@ CASES: dict[str, list[Case]] = {
         Case(
             "post",
             "nominations",
-            lambda s: f"/programme/awards/{s.campaign.pk}/phase/",
+            lambda s: [s.campaign.pk],
             OFFICE,
             lambda s: {"to": "voting"},
         ),
     ],
     "award_criterion_new": [
-        Case("get", "draft", lambda s: f"{CATEGORIES}{s.people.pk}/criteria/", OFFICE),
+        Case("get", "draft", lambda s: [s.people.pk], OFFICE),
         Case(
             "post",
             "draft",
-            lambda s: f"/programme/awards/categories/{s.communities.pk}/criteria/",
+            lambda s: [s.communities.pk],
             OFFICE,
             lambda s: {"figure": "kpi:members", "operator": "gte", "threshold": "3"},
         ),
@@ -127,25 +125,48 @@ CASES: dict[str, list[Case]] = {
         Case(
             "post",
             "draft",
-            lambda s: f"/programme/awards/criteria/{s.criterion.pk}/delete/",
+            lambda s: [s.criterion.pk],
             OFFICE,
             lambda s: {},
         ),
     ],
     "award_jury": [
-        Case("get", "voting", lambda s: f"{CATEGORIES}{s.people.pk}/jury/", OFFICE),
+        Case("get", "voting", lambda s: [s.people.pk], OFFICE),
     ],
     "award_decide": [
         Case(
             "post",
             "jury",
-            lambda s: f"/programme/awards/nominees/{s.leader_candidate.pk}/decide/",
+            lambda s: [s.leader_candidate.pk],
             OFFICE,
             lambda s: {"winner": "1", "citation": "For the clinics."},
         ),
     ],
 }
-URLS_COVERED = list(CASES)
+URLS_COVERED = [
+    "awards_home",
+    "award_campaign_public",
+    "award_nominate",
+    "award_vote",
+    "award_winner",
+    "award_badge",
+    "award_badge_png",
+    "award_campaigns",
+    "award_campaign",
+    "award_campaign_phase",
+    "award_criterion_new",
+    "award_criterion_delete",
+    "award_jury",
+    "award_decide",
+]
+
+
+def test_it_lists_every_recognition_url() -> None:
+    from trellis.recognition.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}  # type: ignore[union-attr]
+    assert set(URLS_COVERED) == set(CASES) == names
+
 
 PARAMS = [
     pytest.param(name, i, persona, id=f"{name}-{i}-{persona}")
@@ -162,7 +183,7 @@ def test_it_allows_and_denies_each_step(
     case = CASES[name][index]
     setup = make_setup(world, case.phase)
     client = as_user(persona)
-    path = case.path(setup)
+    path = reverse(name, args=case.args(setup))
     before = db_fingerprint() if case.method == "post" else ""
     if case.method == "post":
         response = client.post(path, case.data(setup) if case.data else {})

@@ -521,3 +521,21 @@ def test_an_award_becomes_an_item() -> None:
     item = services._award_item(award)
     assert (item.kind, item.title, item.url) == ("award", "Welding", "/awards/1/")
     assert item.summary == "Awards 2026 · Active community"
+
+
+def test_a_story_withdrawn_after_the_draft_is_not_sent(
+    world: World, as_user, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.story_helpers import make_story
+    from trellis.stories.models import Status, Story
+
+    kept = make_story(world, status=Status.PUBLISHED, title="Kept story")
+    gone = make_story(world, status=Status.PUBLISHED, title="Withdrawn story")
+    today = timezone.localdate()
+    issue = services.newsletter_draft(
+        actor=world.office, period_start=today - dt.timedelta(days=7), period_end=today
+    )
+    Story.objects.filter(pk=gone.pk).update(status=Status.DRAFT)
+    _send(as_user("office"), issue, django_capture_on_commit_callbacks)
+    body = _to("member@example.com")[0].body
+    assert kept.title in body and "Withdrawn story" not in body

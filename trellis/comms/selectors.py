@@ -136,3 +136,13 @@ def published_stories(start: dt.date, end: dt.date) -> list[Any] | None:
 def published_awards(start: dt.date, end: dt.date) -> list[Any] | None:
     source = optional_source("trellis.recognition.selectors", "awards_published_between")
     return None if source is None else list(source(start, end))
+
+
+def withdrawn_story_ids(source_ids: Iterable[str]) -> set[str]:
+    """Of these story ids, those no longer published (withdrawn since the draft was made)."""
+    source = optional_source("trellis.stories.selectors", "published")
+    ids = {int(i) for i in source_ids if i.isdigit()}
+    if source is None or not ids:
+        return set()
+    still = {str(pk) for pk in source().filter(pk__in=ids).values_list("pk", flat=True)}  # type: ignore[attr-defined]
+    return {str(pk) for pk in ids} - still

@@ -333,11 +333,19 @@ def newsletter_send(*, actor: Actor, newsletter: Newsletter, base_url: str) -> i
             raise ValidationError(_("This issue has already been sent."))
         if not locked.items.exists() and not locked.intro:
             raise ValidationError(_("An empty issue cannot be sent: add an introduction."))
+        # A story withdrawn after the draft was made must not go out.
+        stories = locked.items.filter(kind=NewsletterItem.Kind.STORY)
+        withdrawn = selectors.withdrawn_story_ids(stories.values_list("source_id", flat=True))
+        if withdrawn:
+            stories.filter(source_id__in=withdrawn).delete()
         count = selectors.recipients().count()
         locked.status = Newsletter.Status.SENDING
         locked.save(update_fields=["status"])
         audit_record(
-            actor=actor, action="newsletter.send", obj=locked, changes={"recipients": count}
+            actor=actor,
+            action="newsletter.send",
+            obj=locked,
+            changes={"recipients": count, "withdrawn_stories": sorted(withdrawn)},
         )
         pk = locked.pk
         transaction.on_commit(lambda: tasks.deliver_newsletter.enqueue(pk, base_url))

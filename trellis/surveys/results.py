@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from trellis.communities.models import Community
@@ -42,7 +43,7 @@ def _fmt(key: str, value: Any) -> str:
         return "—"
     if key == "response_rate":
         return f"{100 * value:.0f} %"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number_format(value) if isinstance(value, float) else str(value)
 
 
 def _row(entry: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +81,56 @@ def results_page(campaign: Campaign) -> dict[str, Any]:
         "communities": community_rows,
         "questions": _question_rows(results.global_questions, results.programme),
         "programme_comments": comments(campaign, None, results),
+        **_programme_yoy(campaign, results),
     }
+
+
+YOY_KEYS = ("respondents", "response_rate", "engagement_score", "value_score", "nps")
+
+
+def _programme_yoy(campaign: Campaign, results: CampaignResults) -> dict[str, Any]:
+    """The programme's figures beside those of the last published campaign before it.
+
+    Two groups: the respondents about the programme (people) and all communities pooled,
+    each figure now and then; a suppressed group stays suppressed on either side.
+    """
+    previous = previous_campaign(campaign)
+    if previous is None:
+        return {"previous": None, "yoy": []}
+    before = campaign_results(previous, detail=False)
+    labels = score_labels()
+    groups = [
+        (_("All respondents (about the programme)"), results.programme, before.programme),
+        (_("All communities (pooled)"), results.all_communities, before.all_communities),
+    ]
+    rows = []
+    for group, now_entry, then_entry in groups:
+        for key in YOY_KEYS:
+            rows.append(
+                {
+                    "group": group,
+                    "label": labels[key],
+                    "now_suppressed": bool(now_entry.get("suppressed")),
+                    "before_suppressed": bool(then_entry.get("suppressed")),
+                    "now": _fmt(key, now_entry.get(key)),
+                    "before": _fmt(key, then_entry.get(key)),
+                    "change": _change(key, now_entry, then_entry),
+                }
+            )
+    return {"previous": previous, "yoy": rows}
+
+
+def _change(key: str, now: dict[str, Any], then: dict[str, Any]) -> str:
+    if now.get("suppressed") or then.get("suppressed"):
+        return ""
+    a, b = now.get(key), then.get(key)
+    if a is None or b is None:
+        return ""
+    if key == "response_rate":
+        return _("%(points)s pts") % {"points": f"{round(100 * (a - b)):+d}"}
+    delta = round(a - b, 2)
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return sign + number_format(abs(delta))
 
 
 def _question_rows(questions: list[Question], entry: dict[str, Any]) -> list[dict[str, Any]]:

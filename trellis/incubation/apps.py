@@ -24,6 +24,13 @@ class IncubationConfig(AppConfig):
                     "Communities with no ESN activity and no event for months; close or merge."
                 ),
             ),
+            (
+                "tools_config",
+                gettext_noop("Collaboration tools"),
+                gettext_noop(
+                    "The tools the organisation offers, described for the guided tool choice."
+                ),
+            ),
         ]
         # ready() can run more than once (tests, autoreload): register each tool once.
         for tool in tools:

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trellis.communities.models import Community, Stage
-from trellis.incubation.models import Gate
+from trellis.incubation.models import ContentKind, Effort, Gate, Tool
+from trellis.incubation.toolchoice import Needs
 from trellis.people.models import BusinessUnit, Person
 
 
@@ -159,3 +160,104 @@ class ArchiveForm(forms.Form):
                 self.add_error("target", _("Choose an open community by its short name."))
             data["target_community"] = community
         return data
+
+
+class ToolForm(forms.ModelForm):
+    url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    content_kinds = forms.MultipleChoiceField(
+        label=_("Content kinds it handles"),
+        required=False,
+        choices=ContentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "description",
+            "url",
+            "max_audience",
+            "confidential",
+            "external_members",
+            "synchronous",
+            "asynchronous",
+            "content_kinds",
+            "mobile",
+            "esn_fit",
+            "governance_effort",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+
+class ToolChecklistForm(forms.Form):
+    """The guided checklist: what the community needs from its tool."""
+
+    audience = forms.IntegerField(
+        label=_("How many members do you expect within two years?"),
+        min_value=1,
+        max_value=10_000_000,
+    )
+    confidential = forms.TypedChoiceField(
+        label=_("Will members share confidential content?"),
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    external_members = forms.TypedChoiceField(
+        label=_("Will people outside the company take part?"),
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    mode = forms.ChoiceField(
+        label=_("How will members exchange?"),
+        choices=[
+            ("async", _("At their own pace (posts, threads)")),
+            ("sync", _("Live (chat, calls)")),
+            ("both", _("Both")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    content_kinds = forms.MultipleChoiceField(
+        label=_("What will members share?"),
+        required=False,
+        choices=ContentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    mobile = forms.TypedChoiceField(
+        label=_("Will members mostly use a phone (plants, field work, travel)?"),
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    esn_fit = forms.TypedChoiceField(
+        label=_("Should the community live in or near the company's ESN?"),
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    governance_capacity = forms.TypedChoiceField(
+        label=_("How much administration can the leader and core team take on?"),
+        choices=Effort.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+    def needs(self) -> Needs:
+        data = self.cleaned_data
+        return Needs(
+            audience=data["audience"],
+            confidential=data["confidential"],
+            external_members=data["external_members"],
+            synchronous=data["mode"] in ("sync", "both"),
+            asynchronous=data["mode"] in ("async", "both"),
+            content_kinds=tuple(data["content_kinds"]),
+            mobile=data["mobile"],
+            esn_fit=data["esn_fit"],
+            governance_capacity=data["governance_capacity"],
+        )

@@ -186,3 +186,61 @@ class CommunityMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target}"
+
+
+class ContentKind(models.TextChoices):
+    DISCUSSIONS = "discussions", _("Discussions and questions")
+    DOCUMENTS = "documents", _("Shared documents")
+    VIDEO = "video", _("Videos and recordings")
+    WIKI = "wiki", _("Wiki or knowledge base")
+    EVENTS = "events", _("Events and webinars")
+
+
+class Effort(models.IntegerChoices):
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+
+
+class EsnFit(models.IntegerChoices):
+    SEPARATE = 0, _("Separate from the ESN")
+    LINKED = 1, _("Linked to the ESN")
+    ESN = 2, _("Is the ESN, or part of it")
+
+
+class Tool(models.Model):
+    """A collaboration tool the organisation offers, described on the checklist's criteria."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    max_audience = models.PositiveIntegerField(
+        _("largest audience"), help_text=_("The number of members it serves well.")
+    )
+    confidential = models.BooleanField(_("fit for confidential content"), default=False)
+    external_members = models.BooleanField(_("accepts members outside the company"), default=False)
+    synchronous = models.BooleanField(_("live exchanges (chat, calls)"), default=False)
+    asynchronous = models.BooleanField(
+        _("exchanges at one's own pace (posts, threads)"), default=True
+    )
+    content_kinds = models.JSONField(_("content kinds"), default=list, blank=True)
+    mobile = models.BooleanField(_("good mobile app"), default=False)
+    esn_fit = models.PositiveSmallIntegerField(
+        _("fit with the ESN"), choices=EsnFit.choices, default=EsnFit.SEPARATE
+    )
+    governance_effort = models.PositiveSmallIntegerField(
+        _("governance effort"),
+        choices=Effort.choices,
+        default=Effort.MEDIUM,
+        help_text=_("The administration a community must do to run it well."),
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("collaboration tool")
+        verbose_name_plural = _("collaboration tools")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

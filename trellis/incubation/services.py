@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from trellis.communities import services as communities
 from trellis.communities.models import Community, Role, Stage
-from trellis.core.audit import Actor, audit_record
+from trellis.core.audit import Actor, audit_record, diff_fields
 from trellis.incubation import selectors
-from trellis.incubation.models import Gate, GateTick, Proposal
+from trellis.incubation.models import Gate, GateTick, Proposal, Tool
 from trellis.people.models import BusinessUnit, Person
 
 PROPOSAL_FIELDS = ["name", "slug", "purpose", "audience", "expected_value", "tags"]
@@ -288,3 +288,40 @@ def proposal_launch(*, actor: Actor, proposal: Proposal, on: dt.date | None = No
         changes={"community": proposal.community.slug, "on": on.isoformat()},
     )
     return proposal
+
+
+TOOL_FIELDS = [
+    "name",
+    "description",
+    "url",
+    "max_audience",
+    "confidential",
+    "external_members",
+    "synchronous",
+    "asynchronous",
+    "content_kinds",
+    "mobile",
+    "esn_fit",
+    "governance_effort",
+    "is_active",
+]
+
+
+@transaction.atomic
+def tool_save(*, actor: Actor, tool: Tool | None = None, **fields: Any) -> Tool:
+    """Create or change a collaboration tool offered by the organisation."""
+    unknown = set(fields) - set(TOOL_FIELDS)
+    if unknown:
+        raise ValueError(sorted(unknown))
+    before = Tool.objects.get(pk=tool.pk) if tool is not None else None
+    obj = tool or Tool()
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    obj.save()
+    changes = diff_fields(before, obj, TOOL_FIELDS)
+    if changes:
+        audit_record(
+            actor=actor, action="tool.update" if before else "tool.create", obj=obj, changes=changes
+        )
+    return obj

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +18,17 @@ from trellis.core.access import (
     person_for_user,
     require_programme_office,
 )
-from trellis.incubation import lifecycle, selectors, services
+from trellis.incubation import lifecycle, selectors, services, toolchoice
 from trellis.incubation.access import can_tick_gates, proposal_for_user
-from trellis.incubation.forms import ArchiveForm, GateForm, ProposalForm, ReviewForm
-from trellis.incubation.models import Proposal
+from trellis.incubation.forms import (
+    ArchiveForm,
+    GateForm,
+    ProposalForm,
+    ReviewForm,
+    ToolChecklistForm,
+    ToolForm,
+)
+from trellis.incubation.models import Proposal, Tool
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
@@ -266,3 +273,63 @@ def community_archive(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "incubation/archive.html", context)
+
+
+# --- Choosing a tool ----------------------------------------------------------------------
+
+
+@login_required
+def tool_choose(request: HttpRequest) -> HttpResponse:
+    """The guided checklist (any employee); answers come by GET, nothing is stored."""
+    form = ToolChecklistForm(request.GET or None)
+    context: dict[str, object] = {"form": form, "nav": "communities"}
+    tools = list(Tool.objects.filter(is_active=True))
+    if form.is_valid():
+        needs = form.needs()
+        eligible, excluded = toolchoice.recommend(tools, needs)
+        context.update(
+            {
+                "answered": True,
+                "eligible": eligible,
+                "excluded": excluded,
+                "maximum": toolchoice.maximum(needs),
+            }
+        )
+    context["no_tools"] = not tools
+    context["is_office"] = is_programme_office(request.user)
+    return render(request, "incubation/tool_choose.html", context)
+
+
+@login_required
+def tools_config(request: HttpRequest) -> HttpResponse:
+    require_programme_office(request.user)
+    return render(
+        request,
+        "incubation/tools.html",
+        {"tools": list(Tool.objects.all()), "nav": "programme"},
+    )
+
+
+@login_required
+def tool_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_programme_office(request.user)
+    tool = None
+    if pk is not None:
+        tool = Tool.objects.filter(pk=pk).first()
+        if tool is None:
+            raise Http404
+    # A fresh copy for the form: tool_save diffs against the saved row.
+    instance = Tool.objects.get(pk=tool.pk) if tool is not None else None
+    form = ToolForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ToolForm.Meta.fields}
+        try:
+            services.tool_save(actor=request.user, tool=tool, **fields)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Tool saved."))
+            return redirect("tools_config")
+    return render(
+        request, "incubation/tool_form.html", {"form": form, "tool": tool, "nav": "programme"}
+    )

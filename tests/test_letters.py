@@ -18,6 +18,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client, TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.fingerprint import db_fingerprint
@@ -178,7 +179,8 @@ def test_it_lets_anyone_with_the_link_sign_and_nobody_without(
     # The token is the key: the link works for whoever holds it, logged in or not, once.
     letter, token = sent(world)
     client = as_user(persona)
-    assert client.get("/letters/sign/not-a-token/").status_code == 404
+    assert client.get(reverse("letter_sign_link", args=["not-a-token"])).status_code == 404
+    assert reverse("letter_sign_link", args=[token]) == f"/letters/sign/{token}/"
     page = client.get(f"/letters/sign/{token}/")
     assert page.status_code == 200
     assert "Lea Leader" in page.content.decode()

@@ -62,7 +62,10 @@ class NewsRss(Feed):
 
     def item_title(self, item: NewsPost) -> str:
         if item.community is not None:
-            return f"{item.community.name}: {item.title}"
+            return _("%(community)s: %(title)s") % {
+                "community": item.community.name,
+                "title": item.title,
+            }
         return item.title
 
     def item_description(self, item: NewsPost) -> str:

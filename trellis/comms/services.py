@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -251,7 +252,10 @@ def newsletter_draft(
     issue = Newsletter(
         title=title.strip()
         or _("Newsletter, %(start)s – %(end)s")
-        % {"start": period_start.isoformat(), "end": period_end.isoformat()},
+        % {
+            "start": date_format(period_start, "DATE_FORMAT"),
+            "end": date_format(period_end, "DATE_FORMAT"),
+        },
         period_start=period_start,
         period_end=period_end,
         notes=notes,

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -287,7 +288,12 @@ def newsletter_send(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("newsletter_edit", pk=issue.pk)
     messages.success(
         request,
-        _("The issue is on its way to %(count)s people.") % {"count": count},
+        ngettext(
+            "The issue is on its way to %(count)s person.",
+            "The issue is on its way to %(count)s people.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("newsletter_drafts")
 

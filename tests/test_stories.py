@@ -368,3 +368,18 @@ def test_the_showcase_lists_with_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as large:
         client.get("/stories/")
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_home_page_shows_the_latest_stories_and_what_waits(world: World, as_user: Any) -> None:
+    make_story(world, title="Published one", status=Status.PUBLISHED)
+    make_story(world, title="Waiting one", status=Status.SUBMITTED)
+    leader = as_user("leader").get("/").content.decode()
+    assert "Published one" in leader and "Waiting one" not in leader
+    assert "1 success story waits for your review" in leader
+    outsider = as_user("outsider").get("/").content.decode()
+    assert "Published one" in outsider and "waits for your review" not in outsider
+
+
+def test_the_programme_page_lists_the_story_tools(world: World, as_user: Any) -> None:
+    page = as_user("office").get("/programme/").content.decode()
+    assert "/stories/review/" in page and "/stories/value/" in page

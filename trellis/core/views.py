@@ -30,6 +30,8 @@ from trellis.core.audit import audit_record, diff_fields
 from trellis.core.forms import ProgrammeSettingsForm
 from trellis.core.middleware import SUPPORTED
 from trellis.core.models import AuditEntry, ProgrammeSettings
+from trellis.stories.access import reviewable_stories
+from trellis.stories.selectors import latest_stories
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -74,6 +76,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "mine": mine,
             # Sponsors get a link to their portfolio (trellis/health).
             "sponsors": any(m.role == "sponsor" for m in mine),
+            # trellis/stories: a fixed number of queries whatever the number of stories.
+            "latest_stories": list(latest_stories(4)),
+            "stories_to_review": reviewable_stories(request.user).count(),
         },
     )
 

@@ -211,6 +211,11 @@ def search_stories(base: QuerySet[Story], filters: StoryFilters) -> QuerySet[Sto
     return qs.distinct() if (filters.kind or filters.tag or filters.community) else qs
 
 
+def latest_stories(limit: int = 4) -> QuerySet[Story]:
+    """The newest published stories, for the home page (three queries)."""
+    return with_cards(published().order_by("-published_on", "-id")[:limit])
+
+
 def with_cards(qs: QuerySet[Story]) -> QuerySet[Story]:
     """What a card shows, in a fixed number of queries."""
     return qs.prefetch_related("communities", "tags")

@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("trellis.health.urls")),
     path("", include("trellis.ops.urls")),
     path("api/v1/", include("trellis.api.urls")),
+    path("account/", include("trellis.api.account_urls")),
     path("admin/", admin.site.urls),
 ]

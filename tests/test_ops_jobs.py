@@ -121,3 +121,23 @@ def test_it_lists_jobs_in_a_fixed_number_of_queries(
             assert office.get(reverse("ops_jobs")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_it_names_every_background_task_for_people() -> None:
+    """A new task must get a readable name on the jobs page (trellis/ops/jobs.py)."""
+    import importlib
+    from pathlib import Path
+
+    from django_tasks.base import Task
+
+    from trellis.ops.jobs import TASK_LABELS
+
+    root = Path(__file__).resolve().parent.parent / "trellis"
+    found = set()
+    for path in sorted(root.glob("*/*tasks.py")):
+        module = importlib.import_module(f"trellis.{path.parent.name}.{path.stem}")
+        for value in vars(module).values():
+            if isinstance(value, Task):
+                found.add(value.module_path)
+    assert "trellis.kpis.tasks.close_year" in found
+    assert found - set(TASK_LABELS) == set()

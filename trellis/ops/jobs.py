@@ -24,6 +24,12 @@ TASK_LABELS: dict[str, Any] = {
     "trellis.kpis.tasks.close_year": gettext_lazy("Close a KPI year"),
     "trellis.kpis.tasks.recompute_year": gettext_lazy("Recompute a closed KPI year"),
     "trellis.surveys.tasks.send_invitations": gettext_lazy("Survey invitations and reminders"),
+    "trellis.incubation.tasks.detect_dormancy": gettext_lazy("Dormancy detection"),
+    "trellis.programme.tasks.letters_daily": gettext_lazy(
+        "Engagement letters: expiry and reminders"
+    ),
+    "trellis.reports.annual_tasks.generate_annual_report": gettext_lazy("Annual programme report"),
+    "trellis.comms.tasks.deliver_newsletter": gettext_lazy("Newsletter delivery"),
 }
 
 STATUSES = ("READY", "RUNNING", "FAILED", "SUCCESSFUL")

@@ -409,3 +409,8 @@ def test_it_draws_the_board_in_a_fixed_number_of_queries(
     client.get("/programme/incubation/")  # warm the session and the programme settings
     with django_assert_num_queries(9):
         client.get("/programme/incubation/")
+
+
+def test_the_catalogue_leads_any_employee_to_the_proposal_page(as_user) -> None:  # type: ignore[no-untyped-def]
+    body = as_user("outsider").get("/communities/").content.decode()
+    assert 'href="/incubation/"' in body

@@ -461,3 +461,16 @@ def test_it_uses_story_figures_per_community(
     )
     page = as_user("office").get(jury).content.decode()
     assert '<td class="num">0</td>' in page and "Not eligible" in page
+
+
+def test_the_home_page_calls_members_to_nominate_and_vote(
+    world: World, as_user: Callable[[str], Client]
+) -> None:
+    setup = make_setup(world, "nominations")
+    call = "Nominations are open for the Community awards"
+    assert call in as_user("member").get("/").content.decode()
+    assert call not in as_user("outsider").get("/").content.decode()
+    services.campaign_advance(actor=world.office, campaign=setup.campaign, to="voting")
+    assert "Vote for the Community awards" in as_user("leader").get("/").content.decode()
+    services.campaign_advance(actor=world.office, campaign=setup.campaign, to="jury")
+    assert "Community awards" not in as_user("leader").get("/").content.decode()

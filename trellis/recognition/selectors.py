@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 
@@ -130,6 +131,25 @@ def open_campaigns() -> QuerySet[AwardCampaign]:
             AwardCampaign.Phase.PUBLISHED,
         ]
     ).order_by("-year", "name")
+
+
+def campaigns_to_act_on(user: AbstractBaseUser | AnonymousUser) -> list[AwardCampaign]:
+    """Campaigns open for nominations or the vote in which this user may take part."""
+    from trellis.core.access import person_for_user
+
+    if not user.is_authenticated:
+        return []
+    campaigns = list(
+        AwardCampaign.objects.filter(
+            phase__in=[AwardCampaign.Phase.NOMINATIONS, AwardCampaign.Phase.VOTING]
+        ).order_by("-year", "name")
+    )
+    if not campaigns:
+        return []
+    person = person_for_user(user)
+    years = {c.year for c in campaigns}
+    member_years = {y for y in years if is_programme_person(person, y)}
+    return [c for c in campaigns if c.year in member_years]
 
 
 def candidates_with_counts(category: Category) -> list[Candidate]:

@@ -11,7 +11,7 @@ from trellis.communities.models import Community
 from trellis.people.models import Person
 from trellis.recognition.eligibility import metric_label
 from trellis.recognition.models import Criterion
-from trellis.recognition.selectors import community_awards, person_awards
+from trellis.recognition.selectors import campaigns_to_act_on, community_awards, person_awards
 
 register = template.Library()
 
@@ -19,6 +19,14 @@ register = template.Library()
 @register.simple_tag
 def criterion_label(criterion: Criterion) -> Any:
     return metric_label(criterion)
+
+
+@register.inclusion_tag("recognition/_calls.html", takes_context=True)
+def award_calls(context: dict[str, Any]) -> dict[str, Any]:
+    """For the home page: campaigns where the user, a member of the programme, may act now."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"calls": [] if user is None else campaigns_to_act_on(user)}
 
 
 @register.inclusion_tag("recognition/_awards.html")

@@ -474,3 +474,24 @@ def test_the_home_page_calls_members_to_nominate_and_vote(
     assert "Vote for the Community awards" in as_user("leader").get("/").content.decode()
     services.campaign_advance(actor=world.office, campaign=setup.campaign, to="jury")
     assert "Community awards" not in as_user("leader").get("/").content.decode()
+
+
+def test_the_office_rewords_a_campaign_but_not_the_vote_once_it_started(
+    world: World, as_user: Callable[[str], Client]
+) -> None:
+    setup = make_setup(world, "voting")
+    office = as_user("office")
+    path = f"/programme/awards/{setup.campaign.pk}/edit/"
+    response = office.post(path, {"name": "Trophées 2026", "description": "Merci !"})
+    assert response.status_code == 400
+    assert "The member vote can be switched on or off only before it starts." in (
+        response.content.decode()
+    )
+    response = office.post(
+        path, {"name": "Trophées 2026", "description": "Merci !", "member_vote": "on"}
+    )
+    assert response.status_code == 302
+    setup.campaign.refresh_from_db()
+    assert (setup.campaign.name, setup.campaign.description) == ("Trophées 2026", "Merci !")
+    entry = AuditEntry.objects.get(action="award_campaign.update")
+    assert entry.changes["name"] == ["Community awards", "Trophées 2026"]

@@ -102,6 +102,16 @@ CASES: dict[str, list[Case]] = {
             lambda s: {"name": "Best newcomer", "kind": "person", "description": ""},
         ),
     ],
+    "award_campaign_edit": [
+        Case("get", "voting", lambda s: [s.campaign.pk], OFFICE),
+        Case(
+            "post",
+            "nominations",
+            lambda s: [s.campaign.pk],
+            OFFICE,
+            lambda s: {"name": "Awards 2026", "description": "Reworded."},
+        ),
+    ],
     "award_campaign_phase": [
         Case(
             "post",
@@ -153,6 +163,7 @@ URLS_COVERED = [
     "award_badge_png",
     "award_campaigns",
     "award_campaign",
+    "award_campaign_edit",
     "award_campaign_phase",
     "award_criterion_new",
     "award_criterion_delete",

@@ -20,6 +20,13 @@ class CampaignForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
+class CampaignEditForm(forms.ModelForm):
+    class Meta:
+        model = AwardCampaign
+        fields = ["name", "description", "member_vote"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = Category

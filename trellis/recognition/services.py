@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trellis.communities.models import Community
-from trellis.core.audit import Actor, audit_record
+from trellis.core.audit import Actor, audit_record, diff_fields
 from trellis.people.models import Person
 from trellis.recognition.models import (
     AwardCampaign,
@@ -45,6 +45,40 @@ def campaign_create(
             action="award_campaign.create",
             obj=campaign,
             changes={"year": year, "name": name, "member_vote": member_vote},
+        )
+    return campaign
+
+
+def campaign_update(
+    *, actor: Actor, campaign: AwardCampaign, name: str, description: str, member_vote: bool
+) -> AwardCampaign:
+    """Reword a campaign until it is published; the member vote can be switched only
+    before it starts (switching it later would void or invent ballots)."""
+    with transaction.atomic():
+        campaign = AwardCampaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.phase == Phase.PUBLISHED:
+            raise RecognitionError(_("The campaign is published: its texts are final."))
+        if member_vote != campaign.member_vote and campaign.phase not in (
+            Phase.DRAFT,
+            Phase.NOMINATIONS,
+        ):
+            raise RecognitionError(
+                _("The member vote can be switched on or off only before it starts.")
+            )
+        taken = AwardCampaign.objects.filter(year=campaign.year, name__iexact=name.strip())
+        if taken.exclude(pk=campaign.pk).exists():
+            raise RecognitionError(_("Another campaign of that year has this name."))
+        before = AwardCampaign.objects.get(pk=campaign.pk)
+        campaign.name = name.strip()
+        campaign.description = description
+        campaign.member_vote = member_vote
+        campaign.full_clean()
+        campaign.save()
+        audit_record(
+            actor=actor,
+            action="award_campaign.update",
+            obj=campaign,
+            changes=diff_fields(before, campaign, ["name", "description", "member_vote"]),
         )
     return campaign
 

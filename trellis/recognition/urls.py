@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The programme office (the jury)
     path("programme/awards/", views.award_campaigns, name="award_campaigns"),
     path("programme/awards/<int:pk>/", views.award_campaign, name="award_campaign"),
+    path("programme/awards/<int:pk>/edit/", views.award_campaign_edit, name="award_campaign_edit"),
     path(
         "programme/awards/<int:pk>/phase/", views.award_campaign_phase, name="award_campaign_phase"
     ),

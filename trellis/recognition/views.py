@@ -24,6 +24,7 @@ from trellis.recognition.access import (
 )
 from trellis.recognition.eligibility import category_eligibility
 from trellis.recognition.forms import (
+    CampaignEditForm,
     CampaignForm,
     CategoryForm,
     CriterionForm,
@@ -269,6 +270,33 @@ def award_campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "next_phase_label": dict(Phase.choices).get(services.next_phase(campaign) or ""),
             "nav": "programme",
         },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def award_campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaign_for_office(request.user, pk)
+    form = CampaignEditForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.campaign_update(
+                actor=request.user,
+                campaign=AwardCampaign.objects.get(pk=pk),
+                name=data["name"],
+                description=data["description"],
+                member_vote=data["member_vote"],
+            )
+        except services.RecognitionError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            messages.success(request, _("The campaign was saved."))
+            return redirect("award_campaign", pk=pk)
+    return render(
+        request,
+        "recognition/campaign_edit.html",
+        {"campaign": AwardCampaign.objects.get(pk=pk), "form": form, "nav": "programme"},
         status=400 if form.errors else 200,
     )
 

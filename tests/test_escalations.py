@@ -332,3 +332,22 @@ def test_the_pages_run_a_fixed_number_of_queries(path: str, world: World, as_use
     for _i in range(20):
         raised(world)
     assert _queries(client, path) == small
+
+
+def test_the_raiser_is_told_in_their_language_when_it_is_closed(
+    world: World, as_user, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    mia = world.member.person
+    mia.language = "fr"
+    mia.save()
+    escalation = raised(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user("other_leader").post(
+            f"/escalations/{escalation.pk}/handle/",
+            {"status": "resolved", "resolution": "Agreed."},
+        )
+    assert [m.to for m in mail.outbox] == [["member@example.com"]]
+    assert mail.outbox[0].extra_headers["Content-Language"] == "fr"
+    assert mail.outbox[0].body.startswith("Bonjour Mia Member,")
+    assert SECRET not in mail.outbox[0].body and "Agreed." not in mail.outbox[0].body

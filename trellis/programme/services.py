@@ -109,9 +109,7 @@ def _check_letter(letter: EngagementLetter) -> None:
             % {"person": person.name, "community": letter.community.name}
         )
     if letter.time_unit == EngagementLetter.TimeUnit.PERCENT and letter.time_amount > 100:
-        errors.setdefault("time_amount", []).append(
-            _("A share of working time is at most 100.")
-        )
+        errors.setdefault("time_amount", []).append(_("A share of working time is at most 100."))
     if letter.start and letter.end and letter.end < letter.start:
         errors.setdefault("end", []).append(_("The end of the period is before its start."))
     elif letter.start and letter.end:
@@ -571,6 +569,20 @@ def _escalation_save(
             changes["resolution"] = "changed"  # never the private text itself
         if changes:
             audit_record(actor=actor, action="escalation.update", obj=escalation, changes=changes)
+        if (
+            escalation.status not in Escalation.OPEN_STATUSES
+            and before.status in Escalation.OPEN_STATUSES
+        ):
+            _mail(
+                escalation.raised_by,
+                _subject(
+                    escalation.raised_by,
+                    gettext_noop("Your escalation %(number)s was closed"),
+                    number=escalation.pk,
+                ),
+                "programme/email/escalation_closed.txt",
+                {"escalation": escalation},
+            )
         if escalation.mediator is not None and escalation.mediator_id != before.mediator_id:
             _mail(
                 escalation.mediator,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.personas import World
@@ -190,6 +190,7 @@ REASONS = st.lists(st.builds(Reason, st.sampled_from(["a", "b"]), SEVERITIES), m
 RANK = {"green": 0, "amber": 1, "red": 2}
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure function
 @given(REASONS, SEVERITIES)
 def test_adding_a_reason_never_improves_the_status(reasons: list[Reason], severity: str) -> None:
     before = combine(reasons)
@@ -199,6 +200,7 @@ def test_adding_a_reason_never_improves_the_status(reasons: list[Reason], severi
         assert after == "red"
 
 
+@settings(deadline=None)
 @given(REASONS)
 def test_the_status_is_green_exactly_when_no_reason_counts(reasons: list[Reason]) -> None:
     counting = [r for r in reasons if r.severity != INFO]
@@ -275,7 +277,7 @@ def test_it_ignores_cancelled_events_and_former_leaders(world: World) -> None:
 
 @pytest.mark.django_db
 def test_it_computes_any_number_of_communities_in_a_fixed_number_of_queries(
-    world: World, django_assert_num_queries
+    world: World, django_assert_num_queries, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     def grow(n: int) -> None:
         for i in range(n):
@@ -286,7 +288,8 @@ def test_it_computes_any_number_of_communities_in_a_fixed_number_of_queries(
             SpaceDay.objects.create(space=space, day=dt.date(2026, 4, 1), posts=3)
 
     grow(2)
-    with django_assert_num_queries(11) as small:
+    # 12 with engagement letters (docs/health.md), 11 without.
+    with django_assert_max_num_queries(12) as small:
         health_statuses()
     grow(40)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -158,3 +158,27 @@ def test_the_home_page_invites_to_start_without_any_year(world: World, as_user) 
     body = as_user("office").get("/programme/maturity/").content.decode()
     assert "No diagnostic yet." in body
     assert maturity_for_year(2026) == {}
+
+
+def test_the_radar_is_a_valid_vega_lite_chart(world: World) -> None:
+    from trellis.health.charts import radar_chart
+    from trellis.lib.charts import to_svg
+
+    axes = [str(label) for _key, label in Pillar.choices]
+    spec = radar_chart(
+        axes,
+        [("2025", [1, 2, 3, 4, 1, 2, 3, 4]), ("2026", [2] * 8)],
+        title="Maturity",
+        description="Radar",
+        legend_title="Year",
+        axis_title="Pillar",
+        value_title="Level",
+    )
+    svg = to_svg(spec)
+    assert svg.startswith("<svg")
+    for axis in axes:
+        assert axis in svg
+    # Each polygon closes on its first vertex.
+    lines = [r for r in spec["layer"][-1]["data"]["values"] if r["series"] == "2025"]
+    assert len(lines) == 9
+    assert (lines[0]["x"], lines[0]["y"]) == (lines[-1]["x"], lines[-1]["y"])

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trellis.health.maturity import LEVEL_NAMES, LEVELS
@@ -77,9 +78,9 @@ class MaturityForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for pillar in Pillar.values:
+        for pillar, name in Pillar.choices:
             self.fields[f"{pillar}_level"] = forms.TypedChoiceField(
-                label=_("Level"),
+                label=gettext("Level of %(pillar)s") % {"pillar": name},
                 choices=[
                     (level, f"{LEVEL_NAMES[level]} — {text}")
                     for level, text in LEVELS[pillar].items()
@@ -89,14 +90,14 @@ class MaturityForm(forms.Form):
                 error_messages={"required": _("Choose a level.")},
             )
             self.fields[f"{pillar}_evidence"] = forms.CharField(
-                label=_("Evidence"),
+                label=gettext("Evidence for %(pillar)s") % {"pillar": name},
                 required=False,
                 max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=_("What shows this level: documents, figures, decisions."),
             )
             self.fields[f"{pillar}_comment"] = forms.CharField(
-                label=_("Comment"),
+                label=gettext("Comment on %(pillar)s") % {"pillar": name},
                 required=False,
                 max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),

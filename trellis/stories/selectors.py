@@ -28,6 +28,10 @@ from trellis.core.models import ProgrammeSettings
 from trellis.stories.models import Benefit, Cycle, Status, Story
 
 KPI_FIELDS = ("stories", "stories_quantified", "value_hours", "value_amount")
+# Computed once: Django's `Choices.values` rebuilds its list on every access, which cost
+# seconds in the matrix loops at 5,000 stories.
+CYCLE_CODES: tuple[str, ...] = tuple(Cycle.values)
+_CYCLE_SET = frozenset(CYCLE_CODES)
 ZERO = Decimal("0")
 
 
@@ -201,7 +205,7 @@ def search_stories(base: QuerySet[Story], filters: StoryFilters) -> QuerySet[Sto
         qs = qs.filter(communities=filters.community)
     if filters.year:
         qs = qs.filter(year=filters.year)
-    if filters.cycle in Cycle.values:
+    if filters.cycle in _CYCLE_SET:
         qs = qs.filter(cycles__contains=filters.cycle)
     if filters.kind in Benefit.Kind.values:
         qs = qs.filter(benefits__kind=filters.kind)
@@ -238,15 +242,15 @@ def value_matrix(year: int, *, community: Community | None = None) -> dict[str, 
         for row in stories.order_by("-published_on", "title").values("pk", "title", "cycles")
     ]
     cycles = [{"code": c, "label": label} for c, label in Cycle.choices]
-    totals = dict.fromkeys(Cycle.values, 0)
+    totals = dict.fromkeys(CYCLE_CODES, 0)
     for row in story_rows:
         codes = set(row["cycles"].split("|"))
-        row["marks"] = [c in codes for c in Cycle.values]
-        for code in codes & set(Cycle.values):
+        row["marks"] = [c in codes for c in CYCLE_CODES]
+        for code in codes & _CYCLE_SET:
             totals[code] += 1
     community_rows: list[dict[str, Any]] = []
     if community is None:
-        per: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Cycle.values, 0))
+        per: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CYCLE_CODES, 0))
         count: dict[int, int] = defaultdict(int)
         cycles_of = {row["pk"]: set(row["cycles"].split("|")) for row in story_rows}
         links = Story.communities.through.objects.filter(
@@ -254,7 +258,7 @@ def value_matrix(year: int, *, community: Community | None = None) -> dict[str, 
         ).values_list("community_id", "story_id")
         for community_id, story_id in links:
             count[community_id] += 1
-            for code in cycles_of.get(story_id, set()) & set(Cycle.values):
+            for code in cycles_of.get(story_id, set()) & _CYCLE_SET:
                 per[community_id][code] += 1
         names = dict(Community.objects.filter(pk__in=list(count)).values_list("pk", "name"))
         slugs = dict(Community.objects.filter(pk__in=list(count)).values_list("pk", "slug"))
@@ -264,7 +268,7 @@ def value_matrix(year: int, *, community: Community | None = None) -> dict[str, 
                     "name": names.get(pk, ""),
                     "slug": slugs.get(pk, ""),
                     "stories": count[pk],
-                    "cells": [per[pk][c] for c in Cycle.values],
+                    "cells": [per[pk][c] for c in CYCLE_CODES],
                 }
                 for pk in count
             ),
@@ -275,7 +279,7 @@ def value_matrix(year: int, *, community: Community | None = None) -> dict[str, 
         "cycles": cycles,
         "stories": story_rows,
         "communities": community_rows,
-        "totals": [totals[c] for c in Cycle.values],
+        "totals": [totals[c] for c in CYCLE_CODES],
         "story_count": len(story_rows),
         "benefits": benefit_totals(stories),
     }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateField, DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateField, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from trellis.communities.models import Community, Membership, Role, Stage
@@ -271,19 +271,28 @@ def dormant_communities(
       reply in a space mapped to the community;
     - an event is any event of the community that is not cancelled, past or planned (a
       planned webinar is a sign of life);
-    - dormant when the last activity day and the last event both fall before the cutoff
-      (or do not exist).
+    - dormant when no activity day and no event fall on or after the cutoff.
+
+    The test is two NOT EXISTS on indexed ranges (SpaceDay by space and day, Event by
+    community and start), so a lively community costs one index seek; the last dates are
+    read only for the dormant ones that the query returns.
     """
+    from trellis.activity.models import Event, SpaceDay
+
     on = on or timezone.localdate()
     cutoff = dormancy_cutoff(on, months)
     cutoff_start = dt.datetime.combine(cutoff, dt.time.min, tzinfo=timezone.get_current_timezone())
-    return (
-        with_last_signs(Community.objects.filter(stage=Stage.ACTIVE))
-        .filter(Q(launched__isnull=True) | Q(launched__lt=cutoff))
-        .filter(Q(last_activity__isnull=True) | Q(last_activity__lt=cutoff))
-        .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=cutoff_start))
-        .order_by("name")
+    recent_activity = SpaceDay.objects.filter(
+        Q(posts__gt=0) | Q(replies__gt=0), space__community=OuterRef("pk"), day__gte=cutoff
     )
+    recent_event = Event.objects.filter(community=OuterRef("pk"), start__gte=cutoff_start).exclude(
+        status=Event.Status.CANCELLED
+    )
+    return with_last_signs(
+        Community.objects.filter(stage=Stage.ACTIVE)
+        .filter(Q(launched__isnull=True) | Q(launched__lt=cutoff))
+        .filter(~Exists(recent_activity), ~Exists(recent_event))
+    ).order_by("name")
 
 
 def dormancy_page(*, on: dt.date | None = None, months: int | None = None) -> list[Community]:

@@ -56,6 +56,9 @@ URLS_COVERED = [
     "api_survey_campaigns",
     "api_survey_results",
     "api_survey_community",
+    "api_stories",
+    "api_story",
+    "api_story_create",
     "openapi-json",
     "openapi-view",
     "api-root",
@@ -126,6 +129,36 @@ def _published_campaign(world: World) -> int:
     )
     return campaign.pk
 
+
+def _published_story(world: World, title: str = "Fewer weld defects") -> int:
+    from trellis.stories.models import Status, Story
+
+    story = Story.objects.create(
+        title=title,
+        summary="Defects fell by a third.",
+        context="Too many defects.",
+        community_action="Shared checklists.",
+        cycles="immediate|applied",
+        year=2026,
+        status=Status.PUBLISHED,
+        published_on=dt.date(2026, 5, 1),
+    )
+    story.communities.add(world.welding)
+    return story.pk
+
+
+STORY = {
+    "title": "Checklists that stick",
+    "summary": "Welders share one checklist.",
+    "context": "Each site had its own.",
+    "community_action": "A workshop and a shared page.",
+    "cycles": ["immediate", "potential"],
+    "year": 2026,
+    "communities": ["welding"],
+    "tags": ["quality"],
+    "evidence_links": ["https://intranet.example.com/checklist"],
+}
+WELDING = {"office", "sponsor", "leader", "core", "member"}
 
 # operation -> (method, path builder, body builder, personas allowed, success status)
 Op = tuple[str, Callable[[World], str], Callable[[World], Any], set[str], int]
@@ -204,6 +237,16 @@ OPERATIONS: dict[str, Op] = {
         LEADERS,
         200,
     ),
+    "api_stories": ("get", lambda w: "/api/v1/stories", lambda w: None, ALL_USERS, 200),
+    "api_story": (
+        "get",
+        lambda w: f"/api/v1/stories/{_published_story(w)}",
+        lambda w: None,
+        ALL_USERS,
+        200,
+    ),
+    # Members of the story's communities tell stories (and the office), as on the web.
+    "api_story_create": ("post", lambda w: "/api/v1/stories", lambda w: STORY, WELDING, 201),
 }
 
 
@@ -211,14 +254,10 @@ OPERATIONS: dict[str, Op] = {
 
 
 def test_it_lists_every_api_operation_in_the_matrix() -> None:
-    from trellis.api.api import api
+    from trellis.api.urls import _patterns
 
-    names = {
-        op.url_name or op.view_func.__name__
-        for _path, view in api._routers[0][1].path_operations.items()
-        for op in view.operations
-    }
-    assert names <= set(OPERATIONS), names - set(OPERATIONS)
+    names = {getattr(p, "name", None) for p in _patterns}
+    assert names == set(OPERATIONS) | set(PUBLIC_API_PAGES)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -707,6 +746,7 @@ def test_a_leader_cannot_push_activity_even_with_the_import_scope(world: World) 
 def _grow(world: World, n: int) -> None:
     from trellis.communities.models import Tag
     from trellis.people.models import BusinessUnit
+    from trellis.stories.models import Story
 
     unit = BusinessUnit.objects.create(name=f"Unit {n}")
     tag, _created = Tag.objects.get_or_create(name="safety")
@@ -731,6 +771,15 @@ def _grow(world: World, n: int) -> None:
         Event.objects.create(
             community=community, title=f"E{i}", start=timezone.now() + dt.timedelta(days=i + 1)
         )
+        Story.objects.create(
+            title=f"S{i}",
+            summary="s",
+            context="c",
+            community_action="a",
+            year=2026,
+            status="published",
+            published_on=dt.date(2026, 5, 1),
+        ).communities.add(community)
 
 
 LISTS = [
@@ -740,6 +789,7 @@ LISTS = [
     "/api/v1/people?limit=200",
     "/api/v1/events?limit=200",
     "/api/v1/surveys/campaigns",
+    "/api/v1/stories?limit=200",
 ]
 
 
@@ -819,3 +869,45 @@ def test_the_token_pages_belong_to_each_user(persona: str, world: World, as_user
         assert listing.status_code == 200 and "trl_x" not in listing.content.decode()
         assert revoke.status_code == 404
         assert db_fingerprint() == before
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+def test_stories_read_published_and_create_submitted(world: World) -> None:
+    from trellis.stories.models import Status, Story
+
+    published_pk = _published_story(world)
+    draft = Story.objects.create(
+        title="Secret draft", summary="s", context="c", community_action="a", year=2026
+    )
+    draft.communities.add(world.cloud)
+    member = token_for(world, "member")
+    listed = call("get", "/api/v1/stories?community=welding&cycle=applied", member).json()
+    assert [s["id"] for s in listed["results"]] == [published_pk]
+    assert listed["results"][0]["communities"] == ["welding"]
+    assert call("get", "/api/v1/stories?q=secret", member).json()["count"] == 0
+    assert_error(call("get", f"/api/v1/stories/{draft.pk}", member), 404, "not_found")
+    detail = call("get", f"/api/v1/stories/{published_pk}", member).json()
+    assert detail["cycles"] == ["immediate", "applied"] and detail["context"] == "Too many defects."
+    created = call("post", "/api/v1/stories", member, STORY)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["status"] == "submitted" and body["tags"] == ["quality"]
+    story = Story.objects.get(pk=body["id"])
+    assert story.status == Status.SUBMITTED and story.author == world.member
+    assert list(story.contributors.all()) == [world.member.person]  # type: ignore[attr-defined]
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(story.pk)).values_list("action", flat=True)
+    )
+    assert {"story.create", "story.submit"} <= actions
+    # Not a member of cloud: refused, nothing stored.
+    before = db_fingerprint()
+    response = call("post", "/api/v1/stories", member, {**STORY, "communities": ["cloud"]})
+    assert_error(response, 403, "forbidden")
+    error = assert_error(call("post", "/api/v1/stories", member, {**STORY, "cycles": []}), 422)
+    assert error["details"][0]["field"] == "cycles"
+    bad = {**STORY, "evidence_links": ["not a link"]}
+    error = assert_error(call("post", "/api/v1/stories", member, bad), 422, "invalid")
+    assert error["details"][0]["field"] == "evidence_links"
+    assert db_fingerprint() == before

@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 
 from trellis.api import errors
 from trellis.api.auth import TokenThrottle
-from trellis.api.routers import activity, communities, events, kpis, people, surveys
+from trellis.api.routers import activity, communities, events, kpis, people, stories, surveys
 
 DESCRIPTION = """Trellis's data for other tools: HR systems, the ESN connectors, BI.
 
@@ -27,5 +27,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-for module in (communities, people, events, activity, kpis, surveys):
+for module in (communities, people, events, activity, kpis, surveys, stories):
     api.add_router("", module.router)

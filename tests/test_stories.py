@@ -383,3 +383,29 @@ def test_the_home_page_shows_the_latest_stories_and_what_waits(world: World, as_
 def test_the_programme_page_lists_the_story_tools(world: World, as_user: Any) -> None:
     page = as_user("office").get("/programme/").content.decode()
     assert "/stories/review/" in page and "/stories/value/" in page
+
+
+def test_the_author_edits_a_draft_and_the_change_is_audited(world: World, as_user: Any) -> None:
+    story = make_story(world)
+    response = as_user("member").post(
+        f"/stories/{story.pk}/edit/",
+        _form(world, title="Checklist v2", communities=[world.welding.pk], tags="safety"),
+    )
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.title == "Checklist v2"
+    assert [t.name for t in story.tags.all()] == ["safety"]
+    # The author stays a contributor even when the form lists only someone else.
+    assert {p.email for p in story.contributors.all()} == {
+        "member@example.com",
+        "leader@example.com",
+    }
+    entry = AuditEntry.objects.filter(action="story.update").get()
+    assert entry.changes["title"] == ["Weld inspections halved", "Checklist v2"]
+
+
+def test_the_story_page_prints_without_navigation(world: World, as_user: Any) -> None:
+    story = make_story(world, status=Status.PUBLISHED)
+    page = as_user("sponsor").get(f"/stories/{story.pk}/").content.decode()
+    assert "stories/stories.css" in page and "trellis/print.css" in page
+    assert '<article class="story">' in page

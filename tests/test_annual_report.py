@@ -303,3 +303,24 @@ def test_the_command_refuses_a_year_without_figures(world: World, tmp_path: Path
         call_command(
             "annual-report", "--year", "1990", "--lang", "en", "--output", str(tmp_path / "r.pdf")
         )
+
+
+@needs_pdftotext
+def test_a_large_annex_is_laid_out_by_parts_with_the_whole_report_page_numbers(  # type: ignore[no-untyped-def]
+    made: Made, tmp_path: Path, monkeypatch
+) -> None:
+    whole = annual.render_report(YEAR, "en")
+    monkeypatch.setattr(annual, "ANNEX_PART", 2)
+    parted = annual.render_report(YEAR, "en")
+    assert parted.pages == whole.pages
+    text = pdf_text(parted.pdf, tmp_path)
+    total = parted.pages
+    # The last scorecard is the last page and says so; every community has its page.
+    assert f"{total} / {total}" in text
+    assert f"{total - 1} / {total}" in text
+    for community in made.communities:
+        assert f"{community.name} Active · {community.slug}" in text
+    proc = subprocess.run(
+        ["pdfinfo", "-"], input=parted.pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert re.search(rf"Pages:\s+{total}\b", proc)

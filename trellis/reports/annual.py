@@ -13,7 +13,12 @@ Nothing here queries per community.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -27,9 +32,13 @@ from trellis.kpis.selectors import SUPPRESSED, KpiResult, compute_kpis, monthly_
 from trellis.lib.charts import to_svg
 from trellis.reports import exports, figures, selectors
 
+# The annex is laid out by parts of this many communities (one page each) when larger.
+ANNEX_PART = 250
 CHART_WIDTH = 620
 # Two charts a page: the dashboard's charts are 260 px high on a screen.
 CHART_HEIGHT = 190
+
+log = logging.getLogger(__name__)
 # The annex's survey figures, in display order.
 SURVEY_KEYS = ("respondents", "response_rate", "engagement_score", "value_score", "nps")
 
@@ -368,9 +377,13 @@ def report_context(data: AnnualData) -> dict[str, Any]:
 
 
 def render_html(year: int, language: str) -> tuple[str, AnnualData]:
+    """The whole report as one HTML document (small programmes; the bench's baseline)."""
     with translation.override(language):
         data = annual_data(year)
-        html = render_to_string("reports/annual/report.html", report_context(data))
+        context = report_context(data)
+        html = render_to_string(
+            "reports/annual/report.html", {**context, "annex_count": len(context["annex"])}
+        )
     return html, data
 
 
@@ -384,7 +397,7 @@ class Rendered:
 
 
 def render_pdf(html: str) -> tuple[bytes, int]:
-    """The PDF of the report's HTML, and its page count."""
+    """The PDF of an HTML document, and its page count."""
     import weasyprint
 
     document = weasyprint.HTML(string=html, base_url=".").render()
@@ -392,18 +405,64 @@ def render_pdf(html: str) -> tuple[bytes, int]:
     return bytes(document.write_pdf()), pages
 
 
-def render_xlsx(data: AnnualData, language: str) -> bytes:
-    """Every KPI field of every community of the year, then the programme totals."""
-    with translation.override(language):
-        return exports.export_xlsx(data.current)
+def _render_in_parts(context: dict[str, Any], directory: Path) -> tuple[bytes, int]:
+    """A large report in bounded memory: the main chapters, then the annex by parts of
+    ANNEX_PART communities, each part a PDF of its own, joined by `pdfunite`.
+
+    WeasyPrint keeps every page's layout until the PDF is written (about 1.5 MB a page),
+    so one document of 5,000 scorecards would need gigabytes. Each scorecard is one page,
+    so a scorecard's page number in the whole report is known before it is laid out: it
+    is written in the scorecard (`folio`), and the parts need no page counter.
+    """
+    pdfunite = shutil.which("pdfunite")
+    if pdfunite is None:
+        raise RuntimeError(
+            "pdfunite (poppler-utils) is needed to join the parts of a report of more than "
+            f"{ANNEX_PART} communities; install poppler-utils."
+        )
+    annex = context["annex"]
+    main_html = render_to_string(
+        "reports/annual/report.html", {**context, "annex": [], "annex_count": len(annex)}
+    )
+    main_pdf, main_pages = render_pdf(main_html)
+    del main_html
+    total = main_pages + len(annex)
+    files = [directory / "part-0000.pdf"]
+    files[0].write_bytes(main_pdf)
+    del main_pdf
+    for start in range(0, len(annex), ANNEX_PART):
+        part = annex[start : start + ANNEX_PART]
+        for i, row in enumerate(part, start=main_pages + start + 1):
+            row["folio"] = f"{i} / {total}"
+        html = render_to_string("reports/annual/annex.html", {**context, "annex": part})
+        pdf, pages = render_pdf(html)
+        if pages != len(part):
+            log.warning("annex part %s: %s pages for %s scorecards", start, pages, len(part))
+        path = directory / f"part-{start + 1:04d}.pdf"
+        path.write_bytes(pdf)
+        files.append(path)
+    output = directory / "report.pdf"
+    subprocess.run([pdfunite, *map(str, files), str(output)], check=True, capture_output=True)
+    return output.read_bytes(), total
 
 
 def render_report(year: int, language: str) -> Rendered:
     """Read the year once, then write the PDF and the XLSX of the report."""
-    html, data = render_html(year, language)
-    pdf, pages = render_pdf(html)
-    del html
-    xlsx = render_xlsx(data, language)
+    with translation.override(language):
+        data = annual_data(year)
+        context = report_context(data)
+        annex_size = len(context["annex"])
+        if annex_size <= ANNEX_PART:
+            html = render_to_string(
+                "reports/annual/report.html", {**context, "annex_count": annex_size}
+            )
+            pdf, pages = render_pdf(html)
+            del html
+        else:
+            with tempfile.TemporaryDirectory(prefix="trellis-report-") as tmp:
+                pdf, pages = _render_in_parts(context, Path(tmp))
+        del context
+        xlsx = exports.export_xlsx(data.current)
     return Rendered(
         pdf=pdf,
         xlsx=xlsx,

@@ -294,3 +294,25 @@ def test_it_computes_any_number_of_communities_in_a_fixed_number_of_queries(
     grow(40)
     with django_assert_num_queries(len(small.captured_queries)):
         assert len(health_statuses()) == 44
+
+
+@pytest.mark.django_db
+def test_the_thresholds_follow_the_settings(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    today = dt.date(2026, 7, 10)
+    _world_healthy(world, today)
+    Event.objects.filter(community=world.welding).update(
+        start=dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC)
+    )
+    assert "no_event" not in {
+        r.code for r in health_statuses(today=today)[world.welding.pk].reasons
+    }
+    settings.HEALTH_NO_EVENT_AMBER_MONTHS = 3
+    settings.HEALTH_CHARTER_DUE_MONTH = 12
+    reasons = {r.code: r for r in health_statuses(today=today)[world.welding.pk].reasons}
+    assert reasons["no_event"].severity == "amber"
+    settings.HEALTH_ACTIVITY_DROP_AMBER_PCT = 10
+    space = Space.objects.create(source="csv", external_id="t", community=world.welding)
+    SpaceDay.objects.create(space=space, day=dt.date(2026, 2, 1), posts=100)
+    SpaceDay.objects.create(space=space, day=dt.date(2026, 5, 1), posts=85)
+    reasons = {r.code: r for r in health_statuses(today=today)[world.welding.pk].reasons}
+    assert reasons["activity_drop"].params["pct"] == 15

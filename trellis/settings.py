@@ -239,6 +239,17 @@ STORY_ATTACHMENT_MAX_BYTES = env_int("STORY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1
 # candidate (`trellis detect-dormancy`, docs/incubation.md).
 DORMANCY_MONTHS = env_int("DORMANCY_MONTHS", 6)
 
+# Community health rules (docs/health.md): months without an event before amber and red,
+# the month by which the year's charter is due, how long a leader's questionnaire counts,
+# and the fall in ESN messages (percent, three months against the three before) for amber
+# and red.
+HEALTH_NO_EVENT_AMBER_MONTHS = env_int("HEALTH_NO_EVENT_AMBER_MONTHS", 6)
+HEALTH_NO_EVENT_RED_MONTHS = env_int("HEALTH_NO_EVENT_RED_MONTHS", 12)
+HEALTH_CHARTER_DUE_MONTH = env_int("HEALTH_CHARTER_DUE_MONTH", 3)
+HEALTH_QUESTIONNAIRE_VALID_DAYS = env_int("HEALTH_QUESTIONNAIRE_VALID_DAYS", 183)
+HEALTH_ACTIVITY_DROP_AMBER_PCT = env_int("HEALTH_ACTIVITY_DROP_AMBER_PCT", 30)
+HEALTH_ACTIVITY_DROP_RED_PCT = env_int("HEALTH_ACTIVITY_DROP_RED_PCT", 60)
+
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

@@ -39,13 +39,23 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls) -> Thresholds:
+        """The defaults, overridden by the HEALTH_* settings (docs/configuration.md)."""
+        defaults = cls()
+
+        def get(name: str, default: float) -> Any:
+            return getattr(settings, name, default)
+
         return cls(
-            no_event_amber_months=getattr(settings, "HEALTH_NO_EVENT_AMBER_MONTHS", 6),
-            no_event_red_months=getattr(settings, "HEALTH_NO_EVENT_RED_MONTHS", 12),
-            activity_drop_amber=getattr(settings, "HEALTH_ACTIVITY_DROP_AMBER", 0.30),
-            activity_drop_red=getattr(settings, "HEALTH_ACTIVITY_DROP_RED", 0.60),
-            charter_due_month=getattr(settings, "HEALTH_CHARTER_DUE_MONTH", 3),
-            questionnaire_valid_days=getattr(settings, "HEALTH_QUESTIONNAIRE_VALID_DAYS", 183),
+            no_event_amber_months=get(
+                "HEALTH_NO_EVENT_AMBER_MONTHS", defaults.no_event_amber_months
+            ),
+            no_event_red_months=get("HEALTH_NO_EVENT_RED_MONTHS", defaults.no_event_red_months),
+            charter_due_month=get("HEALTH_CHARTER_DUE_MONTH", defaults.charter_due_month),
+            questionnaire_valid_days=get(
+                "HEALTH_QUESTIONNAIRE_VALID_DAYS", defaults.questionnaire_valid_days
+            ),
+            activity_drop_amber=get("HEALTH_ACTIVITY_DROP_AMBER_PCT", 30) / 100,
+            activity_drop_red=get("HEALTH_ACTIVITY_DROP_RED_PCT", 60) / 100,
         )
 
 

@@ -44,6 +44,17 @@ KPI_HIGHLIGHTS: dict[str, Any] = {
 }
 
 
+# Section headings of an issue, one per kind of item, in each reader's language.
+SECTIONS: dict[str, Any] = {
+    "story": gettext_lazy("Success stories"),
+    "news": gettext_lazy("News"),
+    "community": gettext_lazy("New communities"),
+    "event": gettext_lazy("Upcoming events"),
+    "award": gettext_lazy("Awards"),
+    "kpi": gettext_lazy("The programme in figures"),
+}
+
+
 # --- News -----------------------------------------------------------------------------------------
 
 
@@ -119,7 +130,7 @@ def _summary(obj: Any, names: Iterable[str]) -> str:
         if callable(value):
             continue
         if value:
-            return Truncator(str(value)).chars(SUMMARY_LENGTH)
+            return Truncator(" ".join(str(value).split())).chars(SUMMARY_LENGTH)
     return ""
 
 
@@ -200,10 +211,9 @@ def draft_items(
         NewsletterItem(
             kind=NewsletterItem.Kind.NEWS,
             title=p.title,
-            summary=Truncator(p.body).chars(SUMMARY_LENGTH),
+            summary=Truncator(" ".join(p.body.split())).chars(SUMMARY_LENGTH),
             url=p.get_absolute_url(),
             source_id=str(p.pk),
-            when=p.publish_at,
         )
         for p in selectors.news_between(start, end)
     ]
@@ -404,6 +414,7 @@ def issue_items(newsletter: Newsletter) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "item": item,
             "kind": item.get_kind_display(),
+            "section": str(SECTIONS.get(item.kind, item.get_kind_display())),
             "label": item.title,
         }
         if item.kind == NewsletterItem.Kind.KPI:

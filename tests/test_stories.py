@@ -409,3 +409,40 @@ def test_the_story_page_prints_without_navigation(world: World, as_user: Any) ->
     page = as_user("sponsor").get(f"/stories/{story.pk}/").content.decode()
     assert "stories/stories.css" in page and "trellis/print.css" in page
     assert '<article class="story">' in page
+
+
+def test_the_showcase_searches_and_filters(world: World, as_user: Any) -> None:
+    make_story(
+        world,
+        title="Torque checklist",
+        status=Status.PUBLISHED,
+        cycles="immediate",
+        benefits=[hours(4)],
+        year=2025,
+    )
+    make_story(
+        world,
+        title="Cloud runbook",
+        status=Status.PUBLISHED,
+        communities=[world.cloud],
+        cycles="realized",
+        benefits=[{"kind": "safety", "amount": 2, "unit": "incidents"}],
+    )
+    client = as_user("outsider")
+
+    def titles(query: str) -> set[str]:
+        page = client.get(f"/stories/?{query}").content.decode()
+        return {t for t in ("Torque checklist", "Cloud runbook") if t in page}
+
+    assert titles("") == {"Torque checklist", "Cloud runbook"}
+    assert titles("q=TORQUE") == {"Torque checklist"}
+    assert titles("q=runbook+cloud") == {"Cloud runbook"}
+    assert titles("community=cloud") == {"Cloud runbook"}
+    assert titles("year=2025") == {"Torque checklist"}
+    assert titles("cycle=realized") == {"Cloud runbook"}
+    assert titles("kind=hours_saved") == {"Torque checklist"}
+    assert titles("tag=quality") == {"Torque checklist", "Cloud runbook"}
+    assert titles("tag=unknown") == set()
+    assert (
+        "No published story matches this search" in client.get("/stories/?q=zzz").content.decode()
+    )

@@ -579,3 +579,15 @@ def test_letters_signed_rate_through_trellis_kpis(world: World) -> None:
         signed_at=dt.datetime(YEAR + 1, 1, 2, tzinfo=dt.UTC)
     )
     assert _kpis(YEAR)["programme"]["letters_signed"] == 0  # type: ignore[index]
+
+
+def test_the_office_filters_letters_ending_soon(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    signed(world, start=today - dt.timedelta(days=300), end=today + dt.timedelta(days=10))
+    draft(world, who="core")
+    page = as_user("office").get("/letters/?status=ending").content.decode()
+    assert "Lea Leader" in page and "Cory Core" not in page
+    EngagementLetter.objects.filter(person=world.leader.person).update(
+        end=today + dt.timedelta(days=90)
+    )
+    assert "Lea Leader" not in as_user("office").get("/letters/?status=ending").content.decode()

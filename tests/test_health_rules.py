@@ -316,3 +316,37 @@ def test_the_thresholds_follow_the_settings(world: World, settings) -> None:  # 
     SpaceDay.objects.create(space=space, day=dt.date(2026, 5, 1), posts=85)
     reasons = {r.code: r for r in health_statuses(today=today)[world.welding.pk].reasons}
     assert reasons["activity_drop"].params["pct"] == 15
+
+
+@pytest.mark.django_db
+def test_it_counts_letters_that_ended_without_renewal(world: World) -> None:
+    from trellis.health.selectors import programme_has_letters
+
+    if not programme_has_letters():
+        pytest.skip("engagement letters are not installed")
+    from trellis.programme.models import EngagementLetter
+
+    today = dt.date(2026, 7, 10)
+    _world_healthy(world, today)
+
+    def letter(user: object, start: dt.date, end: dt.date) -> None:
+        EngagementLetter.objects.create(
+            person=user.person,  # type: ignore[attr-defined]
+            community=world.welding,
+            manager=world.sponsor.person,  # type: ignore[attr-defined]
+            time_amount=10,
+            start=start,
+            end=end,
+            objectives="Animate",
+            status=EngagementLetter.Status.EXPIRED,
+            signed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        )
+
+    letter(world.leader, dt.date(2025, 1, 1), dt.date(2025, 12, 31))  # ended, not renewed
+    letter(world.core, dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    letter(world.core, dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # renewed
+    letter(world.member, dt.date(2025, 1, 1), dt.date(2025, 12, 31))  # no role that needs one
+    health = health_statuses(today=today)[world.welding.pk]
+    assert health.figures is not None and health.figures.letters_expired == 1
+    assert ("letters_expired", "amber") in [(r.code, r.severity) for r in health.reasons]
+    assert "1 engagement letter has expired." in [r.message for r in health.reasons]

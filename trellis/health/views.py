@@ -26,12 +26,6 @@ from trellis.health.questionnaire import ANSWER_CHOICES, CAUSES
 from trellis.health.rules import INFO
 
 PAGE_SIZE = 50
-# Reuse the stylesheet's ok / warning / bad colours; the badge always says the status too.
-STATUS_CLASSES = {
-    Status.GREEN: "status-met",
-    Status.AMBER: "status-at-risk",
-    Status.RED: "status-missed",
-}
 
 
 # --- Programme view --------------------------------------------------------------------------
@@ -67,7 +61,6 @@ def health_programme(request: HttpRequest) -> HttpResponse:
             "total": sum(counts.values()),
             "querystring": urlencode(params) + "&" if params else "",
             "filtered": bool(params),
-            "status_classes": STATUS_CLASSES,
             "last_snapshot": selectors.last_snapshot_time(),
         },
     )
@@ -122,7 +115,6 @@ def community_health(request: HttpRequest, slug: str) -> HttpResponse:
             "answers": _answer_rows(check.answers if check else None),
             "history": selectors.community_history(community),
             "can_fill": access.can_fill_health_check(request.user, community),
-            "status_classes": STATUS_CLASSES,
         }
     )
     return render(request, "health/community.html", context)
@@ -296,5 +288,5 @@ def sponsor_portfolio(request: HttpRequest) -> HttpResponse:
     communities = access.require_sponsor(request.user)
     person = person_for_user(request.user)
     context = portfolio.portfolio(communities, charters=charters_to_approve(person))
-    context.update({"nav": "home", "status_classes": STATUS_CLASSES})
+    context["nav"] = "home"
     return render(request, "health/portfolio.html", context)

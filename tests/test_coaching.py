@@ -498,3 +498,16 @@ def test_the_command_syncs_the_community_of_leaders(world: World) -> None:
     out = StringIO()
     call_command("sync-leaders-community", stdout=out)
     assert out.getvalue().strip() == "0 added, 0 left."
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_sessions_page_runs_a_fixed_number_of_queries(
+    size: int, world: World, as_user, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(size):
+        session(world)
+    client = as_user("office")
+    client.get("/coaching/sessions/")
+    with django_assert_num_queries(9):
+        body = client.get("/coaching/sessions/").content.decode()
+    assert body.count("/coaching/sessions/") >= size

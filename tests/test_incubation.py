@@ -414,3 +414,16 @@ def test_it_draws_the_board_in_a_fixed_number_of_queries(
 def test_the_catalogue_leads_any_employee_to_the_proposal_page(as_user) -> None:  # type: ignore[no-untyped-def]
     body = as_user("outsider").get("/communities/").content.decode()
     assert 'href="/incubation/"' in body
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_my_proposals_run_a_fixed_number_of_queries(
+    size: int, world: World, as_user, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for i in range(size):
+        proposal(world, name=f"Topic {i}", slug=f"topic-{i}")
+    client = as_user("member")
+    client.get("/incubation/")
+    with django_assert_num_queries(10):
+        body = client.get("/incubation/").content.decode()
+    assert "Topic 1" in body

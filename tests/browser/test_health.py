@@ -3,10 +3,12 @@ and the maturity radar drawn by the local vega bundle under the page's CSP."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_dashboard import watch_errors
+from tests.browser.test_dashboard import shots, watch_errors
 from tests.browser.test_journeys import log_in
 from tests.personas import World
 from trellis.health.models import HealthSnapshot, MaturityAssessment, Pillar, PillarScore
@@ -15,7 +17,7 @@ from trellis.health.questionnaire import CAUSES
 pytestmark = pytest.mark.browser
 
 
-def test_a_leader_fills_in_the_health_questionnaire(world: World, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_leader_fills_in_the_health_questionnaire(world: World, new_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page: Page = new_page(width=360, height=800)  # a phone
     errors = watch_errors(page)
     log_in(page, "leader")
@@ -33,6 +35,7 @@ def test_a_leader_fills_in_the_health_questionnaire(world: World, new_page) -> N
     expect(page.get_by_text("At risk").first).to_be_visible()
     expect(page.get_by_text("The leader lacks time for the community.").first).to_be_visible()
     assert HealthSnapshot.objects.get(community=world.welding).status == "red"
+    page.screenshot(path=str(shots(tmp_path) / "health-community-360.png"), full_page=True)
     assert errors == []
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trellis.communities.models import Community, Membership
 from trellis.kpis.labels import FIELD_LABELS
@@ -45,17 +47,17 @@ KPI_METRICS = (
 )
 BOOLEAN_METRICS = {"charter_updated", "has_sponsor", "has_leader"}
 SURVEY_LABELS: dict[str, Any] = {
-    "respondents": _("Survey respondents"),
-    "response_rate": _("Survey response rate"),
-    "engagement_score": _("Engagement score"),
-    "value_score": _("Perceived value score"),
-    "nps": _("Net promoter score"),
+    "respondents": gettext_lazy("Survey respondents"),
+    "response_rate": gettext_lazy("Survey response rate"),
+    "engagement_score": gettext_lazy("Engagement score"),
+    "value_score": gettext_lazy("Perceived value score"),
+    "nps": gettext_lazy("Net promoter score"),
 }
 STORY_LABELS: dict[str, Any] = {
-    "stories": _("Success stories published"),
-    "stories_quantified": _("Stories with a quantified benefit"),
-    "value_hours": _("Hours saved (validated)"),
-    "value_amount": _("Amount of value (validated)"),
+    "stories": gettext_lazy("Success stories published"),
+    "stories_quantified": gettext_lazy("Stories with a quantified benefit"),
+    "value_hours": gettext_lazy("Hours saved (validated)"),
+    "value_amount": gettext_lazy("Amount of value (validated)"),
 }
 
 
@@ -86,6 +88,17 @@ def metric_label(criterion: Criterion) -> Any:
     return FIELD_LABELS.get(criterion.metric, criterion.metric)
 
 
+def criterion_text(criterion: Criterion) -> str:
+    """The criterion as one sentence ("Active contributors at least 10"), localised."""
+    label = metric_label(criterion)
+    if criterion.operator == Criterion.Operator.TRUE:
+        return _("%(figure)s is true") % {"figure": label}
+    threshold = floatformat(criterion.threshold, "-2")
+    if criterion.operator == Criterion.Operator.AT_LEAST:
+        return _("%(figure)s at least %(threshold)s") % {"figure": label, "threshold": threshold}
+    return _("%(figure)s at most %(threshold)s") % {"figure": label, "threshold": threshold}
+
+
 @dataclass
 class CriterionValue:
     criterion: Criterion
@@ -94,6 +107,7 @@ class CriterionValue:
     suppressed: bool = False
     met: bool = False
     community: str = ""  # for a person: the community whose figure counted
+    text: str = ""  # criterion_text, computed once per criterion
 
 
 @dataclass
@@ -135,6 +149,7 @@ def category_eligibility(category: Category, candidates: list[Candidate]) -> lis
     criteria = list(category.criteria.all())
     if not criteria:
         return [Eligibility(candidate=c) for c in candidates]
+    texts = {c.pk: criterion_text(c) for c in criteria}
     year = category.campaign.year
     kpis = {row["slug"]: row for row in compute_kpis(year).communities}
     stories = (
@@ -166,7 +181,9 @@ def category_eligibility(category: Category, candidates: list[Candidate]) -> lis
             places = slugs_of.get(candidate.person_id or 0, [])
         result = Eligibility(candidate=candidate)
         for criterion in criteria:
-            best = CriterionValue(criterion=criterion, label=metric_label(criterion))
+            best = CriterionValue(
+                criterion=criterion, label=metric_label(criterion), text=texts[criterion.pk]
+            )
             for slug, name in places:
                 value = figure(criterion, slug)
                 option = CriterionValue(
@@ -176,6 +193,7 @@ def category_eligibility(category: Category, candidates: list[Candidate]) -> lis
                     suppressed=value == SUPPRESSED,
                     met=_met(criterion, value),
                     community=name,
+                    text=best.text,
                 )
                 # A met value wins; otherwise the first figure found is shown.
                 first = best.value is None and not best.suppressed

@@ -9,16 +9,16 @@ from django import template
 
 from trellis.communities.models import Community
 from trellis.people.models import Person
-from trellis.recognition.eligibility import metric_label
+from trellis.recognition.eligibility import criterion_text
 from trellis.recognition.models import Criterion
 from trellis.recognition.selectors import campaigns_to_act_on, community_awards, person_awards
 
 register = template.Library()
 
 
-@register.simple_tag
-def criterion_label(criterion: Criterion) -> Any:
-    return metric_label(criterion)
+@register.simple_tag(name="criterion_text")
+def criterion_text_tag(criterion: Criterion) -> str:
+    return criterion_text(criterion)
 
 
 @register.inclusion_tag("recognition/_calls.html", takes_context=True)

@@ -666,6 +666,10 @@ def test_bad_input_gets_the_error_shape(world: World) -> None:
         422,
         "invalid_request",
     )
+    # A wrong method, or a POST to no endpoint: the same shape.
+    error = assert_error(Client().delete("/api/v1/communities"), 405, "method_not_allowed")
+    assert error["details"] == {"allowed": ["GET"]}
+    assert_error(call("post", "/api/v1/nothing", secret, {}), 404, "not_found")
     # A page beyond the end is empty, not an error.
     body = call("get", "/api/v1/people?offset=5000", secret).json()
     assert body["results"] == [] and body["count"] > 0

@@ -2,12 +2,16 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
 
 from trellis.api.api import api
-from trellis.api.views import api_not_found
+from trellis.api.views import api_not_found, json_method_not_allowed
 
 # ninja's own root view is a 404 outside DEBUG: the API root leads to the docs instead.
 # (Not named app_name: Django would read a module-level app_name as this module's own.)
 _patterns, _app, _namespace = api.urls
 _patterns = [p for p in _patterns if getattr(p, "name", None) != "api-root"]
+for _pattern in _patterns:
+    if isinstance(_pattern, URLPattern):
+        # ninja answers a wrong method with a plain-text 405: give it the error shape.
+        _pattern.callback = json_method_not_allowed(_pattern.callback)
 _patterns += [
     # ninja reverses "api-root" to know its own prefix: the name stays.
     path("", RedirectView.as_view(pattern_name="api:openapi-view"), name="api-root"),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from trellis.api import services
@@ -16,8 +21,32 @@ from trellis.api.forms import TokenForm
 from trellis.api.models import ApiToken
 
 
+@csrf_exempt  # an API path, called without a session: no CSRF token to check
 def api_not_found(request: HttpRequest) -> HttpResponse:
     return error_response(404, "not_found", _("No such API endpoint."))
+
+
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view, with its plain 405 (wrong HTTP method) turned into the error shape."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            shaped = error_response(
+                405,
+                "method_not_allowed",
+                _("This endpoint does not accept %(method)s.") % {"method": request.method},
+                {"allowed": allowed},
+            )
+            shaped["Allow"] = response.get("Allow", "")
+            return shaped
+        return response
+
+    return wrapper
 
 
 @login_required

@@ -324,3 +324,40 @@ def test_a_large_annex_is_laid_out_by_parts_with_the_whole_report_page_numbers( 
         ["pdfinfo", "-"], input=parted.pdf, capture_output=True, check=True
     ).stdout.decode()
     assert re.search(rf"Pages:\s+{total}\b", proc)
+
+
+@needs_pdftotext
+def test_it_shows_stories_awards_and_the_maturity_radar_from_their_apps(
+    world: World, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from tests.story_helpers import make_story
+    from tests.test_recognition import make_setup
+    from trellis.health.models import Pillar
+    from trellis.health.services import maturity_save
+    from trellis.stories.models import Status
+    from trellis.stories.selectors import report_highlights
+
+    story = make_story(
+        world, status=Status.PUBLISHED, year=YEAR, benefits=[{"amount": Decimal("120")}]
+    )
+    make_setup(world, "published")
+    maturity_save(
+        actor=world.office,
+        year=YEAR,
+        summary="",
+        scores={key: {"level": 1 + i % 4} for i, key in enumerate(Pillar.values)},
+    )
+    rendered = annual.render_report(YEAR, "en")
+    assert rendered.missing == []
+    text = pdf_text(rendered.pdf, tmp_path)
+    figures_ = report_highlights(YEAR)["figures"]
+    assert figures_["stories"] == 1
+    assert "Success stories and quantified value" in text
+    assert story.title in text
+    assert "1 success story was published, 1 with a validated benefit." in text
+    assert "Awards and labels" in text and "Leader of the year" in text and "Lea Leader" in text
+    assert "Programme maturity" in text
+    for label in ("Leadership", "Communication"):
+        assert label in text

@@ -120,3 +120,29 @@ def test_retrying_an_unknown_report_is_not_found(world: World, as_user) -> None:
 def test_the_reports_page_is_a_programme_tool(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
     body = as_user("office").get("/programme/").content.decode()
     assert 'href="/reports/annual/"' in body
+
+
+def test_the_dashboard_leads_its_readers_to_the_reports(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    body = as_user("sponsor").get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("annual_reports")}"' in body
+
+
+def test_the_reports_page_runs_a_fixed_number_of_queries(world: World, as_user) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user("office")
+    client.get(reverse("annual_reports"))  # warm the session and caches
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("annual_reports")).status_code == 200
+        return len(queries)
+
+    for _i in range(2):
+        done_report()
+    small = count()
+    for _i in range(20):
+        done_report()
+        AnnualReport.objects.create(year=YEAR, language="fr", status="failed", error="x")
+    assert count() == small

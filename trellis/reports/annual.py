@@ -135,13 +135,39 @@ def _awards(year: int, data: AnnualData) -> list[dict[str, Any]] | None:
 
 
 def _maturity(year: int, data: AnnualData) -> dict[str, Any] | None:
+    """The year's maturity diagnostic, drawn with the maturity page's own radar (the year
+    and the assessment before it), and each pillar's level with what it means."""
     try:
-        from trellis.health.selectors import report_maturity  # type: ignore[attr-defined]
+        from trellis.health.maturity import descriptor
+        from trellis.health.selectors import (
+            maturity_comparison,
+            maturity_for_year,
+            previous_maturity_year,
+        )
+        from trellis.health.views import _radar
     except ImportError:
         data.missing.append("maturity")
         return None
-    result: dict[str, Any] | None = report_maturity(year)
-    return result
+    levels = maturity_for_year(year)
+    if not levels:
+        return None
+    before = previous_maturity_year(year)
+    years = [y for y in (before, year) if y is not None]
+    chart = _radar(years, {y: maturity_for_year(y) for y in years})
+    rows = [
+        {
+            "label": row["label"],
+            "levels": row["levels"],
+            "meaning": descriptor(row["pillar"], row["levels"][-1]) if row["levels"][-1] else "",
+        }
+        for row in maturity_comparison(years)
+    ]
+    return {
+        "years": years,
+        "svg": to_svg(chart["spec"], width=CHART_WIDTH),
+        "title": chart["spec"].get("title", ""),
+        "rows": rows,
+    }
 
 
 # --- Executive summary ------------------------------------------------------------------------

@@ -14,6 +14,8 @@ Measured on the shared 2-core machine (load average ~6 from other work), 2026-11
   the same run; ratios 2.3x and 2.6x. Above the 2 s goal on this loaded machine (the
   baseline alone took 1.1–1.5 s); the rest is Python turning ~250k grouped rows into
   per-group figures.
+- After the one-pass rewrite (2026-11-28, machine under heavy load from other work): scores
+  6.6 s vs baseline 3.6 s (1.8x, was 2.3x); identical results. See bench/README.md.
 - 200,000 invitations opened and sent through the task (file e-mail backend): 634 s
   (315/s), 400 mail files; peak RSS 73 MB before opening, 110 MB after sending (a run with
   3,000 people grew by a similar ~40 MB: the growth does not follow the number of people).

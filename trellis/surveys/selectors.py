@@ -138,6 +138,8 @@ class Group:
 
     def figures(self, questions: list[Question], detail: bool = True) -> dict[str, Any]:
         """Scores of kpis.md, plus (with `detail`) each question's summary and distribution."""
+        if not detail:
+            return self._scores(questions)
         pooled: dict[str, Moments] = defaultdict(Moments)
         per_question: dict[str, Any] = {}
         nps_value: float | None = None
@@ -169,6 +171,40 @@ class Group:
         if detail:
             figures["questions"] = per_question
         return figures
+
+
+    def _scores(self, questions: list[Question]) -> dict[str, Any]:
+        """The scores alone: the same figures as figures(), computed without building a
+        summary per question (thousands of groups on the office's overview and the KPIs).
+        """
+        found = self.questions
+        sums = {"engagement": [0, 0.0], "value": [0, 0.0]}
+        nps_value: float | None = None
+        hours: float | None = None
+        for q in questions:
+            m = found.get(q.pk)
+            dimension = q.dimension
+            if dimension in sums:
+                if m is not None:
+                    sums[dimension][0] += m.n
+                    sums[dimension][1] += m.total
+            elif dimension == "nps":
+                nps_value = nps(m.distribution) if m is not None else None
+            elif dimension == "hours":
+                hours = round(m.total / m.n, 2) if m is not None and m.n else None
+        engagement_n, engagement_total = sums["engagement"]
+        value_n, value_total = sums["value"]
+        return {
+            "respondents": self.respondents,
+            "invited": self.invited,
+            "response_rate": (round(self.respondents / self.invited, 4) if self.invited else None),
+            "engagement_score": (
+                round(engagement_total / engagement_n, 2) if engagement_n else None
+            ),
+            "value_score": round(value_total / value_n, 2) if value_n else None,
+            "nps": nps_value,
+            "hours_saved": hours,
+        }
 
 
 @dataclass
@@ -206,7 +242,6 @@ def campaign_results(
     questions = list(campaign.template.questions.order_by("position", "pk"))
     global_q = [q for q in questions if q.section == Question.Section.GLOBAL]
     community_q = [q for q in questions if q.section == Question.Section.COMMUNITY]
-    by_id = {q.pk: q for q in questions}
 
     communities: dict[int, Group] = {}
     units: dict[int | None, Group] = {}
@@ -254,13 +289,29 @@ def campaign_results(
         for row in _rows(by_unit):
             unit(row["person__business_unit"]).invited = row["n"]
 
-    # 3. distributions of the discrete questions, and moments of the numeric ones
+    # 3. distributions of the discrete questions, and moments of the numeric ones.
+    # One pass over ~250k grouped rows at enterprise scale: everything a row feeds (its
+    # group's distribution and moments, and the pooled parent's tally) is updated in
+    # place, with per-question facts and value labels looked up once, not per row.
     answers = Answer.objects.filter(campaign=campaign).order_by()
+    groups: dict[tuple[int | None, int | None], Group] = {}
 
-    # Everything is grouped in the order of the covering index survey_answer_group, so
-    # the database streams the groups without sorting; rows come back as plain tuples.
     def group_of(community_id: int | None, unit_id: int | None) -> Group:
-        return community(community_id) if community_id else unit(unit_id)
+        found = groups.get((community_id, unit_id))
+        if found is None:
+            found = community(community_id) if community_id else unit(unit_id)
+            groups[(community_id, unit_id)] = found
+        return found
+
+    choice_labels = {
+        q.pk: {float(i): str(c["value"]) for i, c in enumerate(q.choices)}
+        for q in questions
+        if q.type in (Question.Type.SINGLE, Question.Type.MULTIPLE)
+    }
+    single = {q.pk for q in questions if q.type == Question.Type.SINGLE}
+    number_labels: dict[float, str] = {}
+    # Parents (programme: global sections; pooled: community sections) tallied per value.
+    pooled_tally: dict[tuple[bool, int, float | None], int] = defaultdict(int)
 
     discrete_ids = [q.pk for q in questions if q.type in DISCRETE]
     rows = (
@@ -269,34 +320,28 @@ def campaign_results(
         .annotate(n=Count("pk"))
         .values_list("question", "community", "business_unit", "number", "n")
     )
-    raw: dict[tuple[int, int | None, int | None], dict[float | None, int]] = {}
     for qid, cid, bid, number, n in _tuples(rows):
-        key = (qid, cid, bid)
-        values = raw.get(key)
-        if values is None:
-            values = raw[key] = {}
-        values[number] = n
-    for (qid, cid, bid), values in raw.items():
-        q = by_id[qid]
-        m = group_of(cid, bid).questions[qid]
+        pooled_tally[(cid is not None, qid, number)] += n
+        g = groups.get((cid, bid))
+        if g is None:
+            g = group_of(cid, bid)
+        m = g.questions[qid]
         dist = m.distribution
-        if q.type in (Question.Type.SINGLE, Question.Type.MULTIPLE):
-            for number, n in values.items():
-                index = int(number) if number is not None else -1
-                label = str(q.choices[index]["value"]) if 0 <= index < len(q.choices) else "?"
-                dist[label] = dist.get(label, 0) + n
-            if q.type == Question.Type.SINGLE:
-                m.n += sum(values.values())
+        labels = choice_labels.get(qid)
+        if labels is not None:
+            label = labels.get(float(number), "?") if number is not None else "?"
+            dist[label] = dist.get(label, 0) + n
+            if qid in single:
+                m.n += n
         else:
-            count = total = squares = 0.0
-            for number, n in values.items():
-                x = float(number or 0)
-                label = f"{x:g}"
-                dist[label] = dist.get(label, 0) + n
-                count += n
-                total += x * n
-                squares += x * x * n
-            m.add(int(count), total, squares)
+            x = float(number or 0)
+            known = number_labels.get(x)
+            if known is None:
+                known = number_labels[x] = f"{x:g}"
+            dist[known] = dist.get(known, 0) + n
+            m.n += n
+            m.total += x * n
+            m.squares += x * x * n
     numeric = (
         answers.filter(
             question__in=[q.pk for q in questions if q.type == Question.Type.NUMBER],
@@ -310,8 +355,10 @@ def campaign_results(
         )
         .values_list("question", "community", "business_unit", "n", "total", "squares")
     )
+    pooled_moments: dict[tuple[bool, int], Moments] = defaultdict(Moments)
     for qid, cid, bid, n, total, squares in _tuples(numeric):
         group_of(cid, bid).questions[qid].add(n, total or 0.0, squares or 0.0)
+        pooled_moments[(cid is not None, qid)].add(n, total or 0.0, squares or 0.0)
     texts = (
         answers.filter(question__in=[q.pk for q in questions if q.type == Question.Type.TEXT])
         .values("question", "community", "business_unit")
@@ -320,27 +367,41 @@ def campaign_results(
     )
     for qid, cid, bid, n in _tuples(texts):
         group_of(cid, bid).questions[qid].n += n
+        pooled_moments[(cid is not None, qid)].n += n
 
-    # 4. parents are the sums of their (disjoint) children
-    def parent(key: str, label: str, children: dict[Any, Group]) -> Group:
-        total = Group(key, label)
+    # 4. parents are the sums of their (disjoint) children: respondents and invited from
+    # the children, answers from the tallies of step 3 (the same sums, in fewer steps).
+    def parent(label: str, children: dict[Any, Group], of_communities: bool) -> Group:
+        total = Group(ALL, label)
         total.invited = None
         for child in children.values():
             total.respondents += child.respondents
             if child.invited is not None:
                 total.invited = (total.invited or 0) + child.invited
-            for qid, m in child.questions.items():
-                tm = total.questions[qid]
-                tm.add(m.n, m.total, m.squares)
-                for value, n in m.distribution.items():
-                    tm.distribution[value] = tm.distribution.get(value, 0) + n
+        for (side, qid), moments in pooled_moments.items():
+            if side == of_communities:
+                total.questions[qid].add(moments.n, moments.total, moments.squares)
+        for (side, qid, number), n in pooled_tally.items():
+            if side != of_communities:
+                continue
+            m = total.questions[qid]
+            labels = choice_labels.get(qid)
+            if labels is not None:
+                label = labels.get(float(number), "?") if number is not None else "?"
+                if qid in single:
+                    m.n += n
+            else:
+                x = float(number or 0)
+                label = f"{x:g}"
+                m.add(n, x * n, x * x * n)
+            m.distribution[label] = m.distribution.get(label, 0) + n
         return total
 
-    programme = parent(ALL, "", units)
+    programme = parent("", units, of_communities=False)
     if not campaign.external:
         # The programme's invited are people (one invitation each), not memberships.
         programme.invited = campaign.invitations.count()
-    all_communities = parent(ALL, "", communities)
+    all_communities = parent("", communities, of_communities=True)
     all_communities.invited = None
 
     # 5. suppression (docs/surveys.md)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from trellis.health.models import Pillar
 from trellis.lib.charts import PALETTE, Spec, radar_points
 
 MAX_LEVEL = 4
@@ -113,3 +116,38 @@ def radar_chart(
         ],
         "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
     }
+
+
+def maturity_radar(years: list[int], levels_by_year: dict[int, dict[str, int]]) -> dict[str, Any]:
+    """The maturity radar of `years` and its table (the page's and the annual report's).
+
+    Years without an assessment are left out. Returns {"spec", "id", "table"} for the
+    `chart` template tag; `to_svg(result["spec"])` draws it for a PDF.
+    """
+    axes = [str(label) for _key, label in Pillar.choices]
+    series = [
+        (str(year), [levels_by_year[year].get(key, 0) for key in Pillar.values])
+        for year in years
+        if levels_by_year.get(year)
+    ]
+    years_text = ", ".join(name for name, _v in series)
+    spec = radar_chart(
+        axes,
+        series,
+        title=_("Programme maturity by pillar, %(years)s") % {"years": years_text},
+        description=_(
+            "Radar chart of the level (1 to 4) of each of the eight pillars for %(years)s; "
+            "the table below gives the same levels."
+        )
+        % {"years": years_text},
+        legend_title=_("Year"),
+        axis_title=_("Pillar"),
+        value_title=_("Level"),
+    )
+    table = {
+        "headers": [_("Pillar"), *[name for name, _v in series]],
+        "rows": [
+            [axis, *[values[i] or "—" for _name, values in series]] for i, axis in enumerate(axes)
+        ],
+    }
+    return {"spec": spec, "id": "maturity-radar", "table": table}

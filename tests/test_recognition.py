@@ -18,6 +18,7 @@ from tests.personas import World
 from trellis.communities.models import Community, Membership, Stage
 from trellis.core.models import AuditEntry
 from trellis.kpis.selectors import compute_kpis
+from trellis.people.models import Person
 from trellis.recognition import services
 from trellis.recognition.models import AwardCampaign, Candidate, Category, Criterion, Nomination
 from trellis.recognition.selectors import awards_published_between, report_awards
@@ -495,3 +496,20 @@ def test_the_office_rewords_a_campaign_but_not_the_vote_once_it_started(
     assert (setup.campaign.name, setup.campaign.description) == ("Trophées 2026", "Merci !")
     entry = AuditEntry.objects.get(action="award_campaign.update")
     assert entry.changes["name"] == ["Community awards", "Trophées 2026"]
+
+
+def test_the_pages_render_in_french(world: World, as_user: Callable[[str], Client]) -> None:
+    setup = make_setup(world, "published")
+    Person.objects.filter(user__in=[world.office, world.member]).update(language="fr")
+    office, member = as_user("office"), as_user("member")
+    for client, path in [
+        (office, "/programme/awards/"),
+        (office, f"/programme/awards/{setup.campaign.pk}/"),
+        (office, f"/programme/awards/categories/{setup.communities.pk}/jury/"),
+        (member, "/awards/"),
+        (member, f"/awards/{setup.campaign.pk}/"),
+        (member, f"/awards/winners/{setup.winner.pk}/"),  # type: ignore[union-attr]
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<html lang="fr"' in response.content.decode(), path

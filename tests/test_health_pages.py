@@ -169,6 +169,11 @@ def test_the_programme_view_counts_and_filters_by_status(world: World, as_user) 
     assert {t["status"]: t["count"] for t in red.context["tiles"]} == tiles
     assert "The leader reports a serious problem" in red.content.decode()
 
+    it = world.cloud.business_units.get()
+    by_unit = client.get(f"/programme/health/?business_unit={it.pk}")
+    assert [row.community.slug for row in by_unit.context["page"].object_list] == ["cloud"]
+    assert {t["status"]: t["count"] for t in by_unit.context["tiles"]}["green"] == 0
+
     found = client.get("/programme/health/?q=weld")
     assert [row.community.slug for row in found.context["page"].object_list] == ["welding"]
     assert (

@@ -12,6 +12,7 @@ from trellis.health.maturity import LEVEL_NAMES, LEVELS
 from trellis.health.models import Pillar, Status
 from trellis.health.questionnaire import ANSWER_CHOICES, CAUSES
 from trellis.health.selectors import FOLLOWED_STAGES
+from trellis.people.models import BusinessUnit
 
 
 class HealthCheckForm(forms.Form):
@@ -56,6 +57,12 @@ class HealthFilterForm(forms.Form):
         label=_("Stage"),
         required=False,
         choices=[("", _("All"))] + [(s.value, s.label) for s in FOLLOWED_STAGES],
+    )
+    business_unit = forms.ModelChoiceField(
+        label=_("Business unit"),
+        required=False,
+        queryset=BusinessUnit.objects.order_by("name"),
+        empty_label=_("All"),
     )
     q = forms.CharField(label=_("Community"), required=False, max_length=100)
 

@@ -243,11 +243,16 @@ class HealthRow:
 
 
 def programme_health(
-    *, status: str = "", stage: str = "", q: str = "", today: dt.date | None = None
+    *,
+    status: str = "",
+    stage: str = "",
+    q: str = "",
+    business_unit: int | None = None,
+    today: dt.date | None = None,
 ) -> tuple[list[HealthRow], dict[str, int]]:
     """The programme view: rows matching the filters, and counts per status of all rows.
 
-    Counts are those of the stage and text filters (not the status filter), so the tiles
+    Counts are those of the other filters (not the status filter), so the tiles
     say how many communities each status button will show.
     """
     statuses = health_statuses(today=today)
@@ -256,6 +261,8 @@ def programme_health(
         communities = communities.filter(stage=stage)
     if q:
         communities = communities.filter(Q(name__icontains=q) | Q(slug__icontains=q))
+    if business_unit is not None:
+        communities = communities.filter(business_units__id=business_unit).distinct()
     counts = dict.fromkeys(Status.values, 0)
     rows: list[HealthRow] = []
     for community in communities:

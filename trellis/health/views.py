@@ -37,7 +37,10 @@ def health_programme(request: HttpRequest) -> HttpResponse:
     form = HealthFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     rows, counts = selectors.programme_health(
-        status=data.get("status") or "", stage=data.get("stage") or "", q=data.get("q") or ""
+        status=data.get("status") or "",
+        stage=data.get("stage") or "",
+        q=data.get("q") or "",
+        business_unit=data["business_unit"].pk if data.get("business_unit") else None,
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: str(v) for k, v in request.GET.items() if k != "page" and v}

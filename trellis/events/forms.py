@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from trellis.activity.models import Event
+from trellis.people.forms import people_from_emails
 from trellis.people.models import BusinessUnit, Person
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-EMAIL_SEPARATORS = re.compile(r"[\s,;|]+")
 MAX_LISTED = 5000
 
 
@@ -55,29 +52,11 @@ class EventForm(forms.Form):
 
     def clean_attendee_emails(self) -> str:
         text: str = self.cleaned_data["attendee_emails"]
-        emails = [e for e in EMAIL_SEPARATORS.split(text) if e]
-        if len(emails) > MAX_LISTED:
-            raise forms.ValidationError(
-                _("List at most %(max)d people; give the number instead.") % {"max": MAX_LISTED}
-            )
-        wanted = {e.lower() for e in emails}
-        found = {
-            p.email_lower: p
-            for p in Person.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in=wanted
-            )
-        }
-        unknown = sorted(wanted - set(found))
-        if unknown:
-            raise forms.ValidationError(
-                ngettext(
-                    "Not in the directory: %(emails)s.",
-                    "Not in the directory: %(emails)s.",
-                    len(unknown),
-                )
-                % {"emails": ", ".join(unknown[:10])}
-            )
-        self.attendees = list(found.values())
+        self.attendees = people_from_emails(
+            text,
+            limit=MAX_LISTED,
+            too_many=_("List at most %(max)d people; give the number instead."),
+        )
         return text
 
     def clean(self) -> dict[str, Any]:

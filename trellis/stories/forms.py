@@ -1,23 +1,20 @@
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from trellis.communities.models import Community
 from trellis.core.models import ProgrammeSettings
+from trellis.people.forms import people_from_emails
 from trellis.people.models import Person
 from trellis.stories.attachments import max_bytes
 from trellis.stories.models import CYCLE_HELP, Benefit, Cycle, Story
 
-SEPARATORS = re.compile(r"[\s,;|]+")
 MAX_CONTRIBUTORS = 50
 TEXTAREA = {"rows": 5}
 
@@ -113,29 +110,9 @@ class StoryForm(forms.Form):
 
     def clean_contributors(self) -> str:
         text: str = self.cleaned_data["contributors"]
-        emails = [e for e in SEPARATORS.split(text) if e]
-        if len(emails) > MAX_CONTRIBUTORS:
-            raise forms.ValidationError(
-                _("List at most %(max)d people.") % {"max": MAX_CONTRIBUTORS}
-            )
-        wanted = {e.lower() for e in emails}
-        found = {
-            p.email_lower: p
-            for p in Person.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in=wanted
-            )
-        }
-        unknown = sorted(wanted - set(found))
-        if unknown:
-            raise forms.ValidationError(
-                ngettext(
-                    "Not in the directory: %(emails)s.",
-                    "Not in the directory: %(emails)s.",
-                    len(unknown),
-                )
-                % {"emails": ", ".join(unknown[:10])}
-            )
-        self.people = list(found.values())
+        self.people = people_from_emails(
+            text, limit=MAX_CONTRIBUTORS, too_many=_("List at most %(max)d people.")
+        )
         return text
 
     def story_fields(self) -> dict[str, Any]:

@@ -26,10 +26,12 @@ from trellis.communities.selectors import (
 )
 from trellis.core import login_limit
 from trellis.core.access import person_for_user, require_programme_office
+from trellis.core.attention import attention_for
 from trellis.core.audit import audit_record, diff_fields
 from trellis.core.forms import ProgrammeSettingsForm
 from trellis.core.middleware import SUPPORTED
 from trellis.core.models import AuditEntry, ProgrammeSettings
+from trellis.kpis.services import sheet_year_default
 from trellis.stories.access import reviewable_stories
 from trellis.stories.selectors import latest_stories
 
@@ -79,6 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # trellis/stories: a fixed number of queries whatever the number of stories.
             "latest_stories": list(latest_stories(4)),
             "stories_to_review": reviewable_stories(request.user).count(),
+            "attention": attention_for(me, year=sheet_year_default()),
         },
     )
 

@@ -1,10 +1,13 @@
 """The story journey in a real browser: a member tells a story, a leader validates it, the
-programme office approves and publishes it, and it appears in the showcase. (Its place in
-the next newsletter draft is tested in tests/browser/test_newsletter.py.)"""
+programme office approves and publishes it, it appears in the showcase, and the office finds
+it in the next newsletter draft (sending that draft: tests/browser/test_newsletter.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_journeys import log_in
@@ -77,3 +80,13 @@ def test_a_story_goes_from_a_member_to_the_showcase(world: World, new_page) -> N
     reader.get_by_label("Search").fill("nothing-like-this")
     reader.get_by_role("button", name="Filter").click()
     expect(reader.locator("article.story-card")).to_have_count(0)
+
+    # The same story is in the office's next newsletter draft.
+    today = timezone.localdate()
+    office.goto("/programme/")
+    office.get_by_role("link", name="Newsletter").click()
+    office.get_by_label("From").fill((today - dt.timedelta(days=7)).isoformat())
+    office.get_by_label("To").fill(today.isoformat())
+    office.get_by_role("button", name="Draft the issue").click()
+    draft = office.locator("section.card").last
+    expect(draft.get_by_role("link", name=story.title)).to_be_visible()

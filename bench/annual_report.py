@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500_000)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--year", type=int, default=0, help="default: last year")
-    parser.add_argument("--parts", default="250,100", help="annex part sizes to measure")
+    parser.add_argument("--parts", default="100,250", help="annex part sizes to measure")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="trellis-bench-report-") as tmp_name:

@@ -17,7 +17,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from trellis.lib.charts import to_svg
 from trellis.reports import exports, figures, selectors
 
 # The annex is laid out by parts of this many communities (one page each) when larger.
-ANNEX_PART = 250
+ANNEX_PART = 100
 CHART_WIDTH = 620
 # Two charts a page: the dashboard's charts are 260 px high on a screen.
 CHART_HEIGHT = 190
@@ -75,7 +75,11 @@ def annual_data(year: int) -> AnnualData:
     trend_years = [
         y for y in range(year - selectors.TREND_YEARS + 1, year + 1) if y >= min(years, default=y)
     ]
-    results = {y: compute_kpis(y) for y in sorted({*trend_years, year - 1})}
+    results: dict[int, KpiResult] = {}
+    for y in sorted({*trend_years, year - 1}):
+        result = compute_kpis(y)
+        # The trends read programme totals only: drop the older years' community rows.
+        results[y] = result if y >= year - 1 else replace(result, communities=[])
     dashboard = selectors.DashboardData(
         filters=selectors.DashboardFilters(year=year),
         current=results[year],

@@ -361,3 +361,31 @@ def test_it_shows_stories_awards_and_the_maturity_radar_from_their_apps(
     assert "Programme maturity" in text
     for label in ("Leadership", "Communication"):
         assert label in text
+
+
+def test_a_report_whose_worker_died_can_be_retried_and_polling_stops_when_done(  # type: ignore[no-untyped-def]
+    made: Made, as_user, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.TASKS = IMMEDIATE
+    office = as_user("office")
+    report = AnnualReport.objects.create(year=YEAR, language="en", status="running")
+    # Running for a minute: its worker may still be at it; no retry, and the page polls.
+    AnnualReport.objects.filter(pk=report.pk).update(
+        started_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    body = office.get("/reports/annual/").content.decode()
+    assert 'hx-trigger="every 3s"' in body and f"/reports/annual/{report.pk}/retry/" not in body
+    office.post(f"/reports/annual/{report.pk}/retry/")
+    report.refresh_from_db()
+    assert report.status == "running"
+    # Running for two hours: its worker died; the office may run it again.
+    AnnualReport.objects.filter(pk=report.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    body = office.get("/reports/annual/").content.decode()
+    assert "interrupted" in body and f"/reports/annual/{report.pk}/retry/" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        office.post(f"/reports/annual/{report.pk}/retry/")
+    report.refresh_from_db()
+    assert report.status == "done"
+    assert 'hx-trigger="every 3s"' not in office.get("/reports/annual/").content.decode()

@@ -8,6 +8,12 @@ from trellis.api.views import api_not_found, json_method_not_allowed
 # (Not named app_name: Django would read a module-level app_name as this module's own.)
 _patterns, _app, _namespace = api.urls
 _patterns = [p for p in _patterns if getattr(p, "name", None) != "api-root"]
+# ninja adds one pattern per operation, but a path shared by GET and POST is served by the
+# first one: drop the unreachable duplicates (their URL names would name nothing).
+_unique: dict[str, URLPattern | URLResolver] = {}
+for _entry in _patterns:
+    _unique.setdefault(str(_entry.pattern), _entry)
+_patterns = list(_unique.values())
 for _pattern in _patterns:
     if isinstance(_pattern, URLPattern):
         # ninja answers a wrong method with a plain-text 405: give it the error shape.

@@ -7,11 +7,14 @@ its schema (errors included: they are documented as the one error shape).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -41,6 +44,21 @@ def office_token(world: World) -> str:
 @pytest.fixture(autouse=True)
 def _no_rate_limit(settings):  # type: ignore[no-untyped-def]
     settings.API_RATE_LIMIT = ""
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Schemathesis calls the real WSGI handler, whose request signals close "old"
+    database connections: inside the test's transaction that closes the connection
+    itself (PostgreSQL then fails every later query; SQLite in memory ignores it).
+    Django's own test client disconnects the same handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _exercise(operation: Any, token: str, seen: dict[tuple[str, int], int]) -> None:

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from trellis.health.models import STATUS_RANK, Status
 from trellis.health.questionnaire import CAUSES_BY_KEY, SERIOUS
@@ -227,7 +226,7 @@ def describe(code: str, params: dict[str, Any]) -> tuple[str, str]:
         if cause is None:
             return code, ""
         return (
-            _g("The leader reports a serious problem: %(question)s")
+            gettext("The leader reports a serious problem: %(question)s")
             % {"question": str(cause.question)},
             str(cause.action),
         )
@@ -240,7 +239,7 @@ def describe(code: str, params: dict[str, Any]) -> tuple[str, str]:
                 n,
             )
             % {"n": n},
-            _g("Renew the engagement letters with the managers concerned."),
+            gettext("Renew the engagement letters with the managers concerned."),
         )
     texts = REASON_TEXTS.get(code)
     if texts is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from trellis.reports import annual
 from trellis.reports.selectors import available_years
@@ -33,18 +34,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         if year not in available_years():
-            raise CommandError(f"There are no figures for {year}.")
+            raise CommandError(_("There are no figures for %(year)s.") % {"year": year})
         output = Path(options["output"])
         if not output.parent.is_dir():
-            raise CommandError(f"No such directory: {output.parent}")
+            raise CommandError(_("No such directory: %(path)s") % {"path": output.parent})
         started = time.monotonic()
         rendered = annual.render_report(year, options["lang"])
         output.write_bytes(rendered.pdf)
         if options["xlsx"]:
             Path(options["xlsx"]).write_bytes(rendered.xlsx)
         self.stdout.write(
-            f"{output}: {rendered.pages} pages, {rendered.communities} communities, "
-            f"{len(rendered.pdf):,} bytes, {time.monotonic() - started:.1f} s"
+            _(
+                "%(path)s: %(pages)s pages, %(communities)s communities, %(size)s bytes, %(seconds)s s"  # noqa: E501
+            )
+            % {
+                "path": output,
+                "pages": rendered.pages,
+                "communities": rendered.communities,
+                "size": f"{len(rendered.pdf):,}",
+                "seconds": f"{time.monotonic() - started:.1f}",
+            }
         )
         for section in rendered.missing:
-            self.stderr.write(f"section left out (no data source yet): {section}")
+            self.stderr.write(
+                _("section left out (no data source yet): %(section)s") % {"section": section}
+            )

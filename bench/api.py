@@ -20,15 +20,12 @@ Not a test: it never fails on a slow machine.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,6 +34,7 @@ from bench.pages import (  # noqa: E402
     HOST,
     ROOT,
     Tally,
+    burst,
     communities,
     environment,
     free_port,
@@ -103,43 +101,6 @@ for raw in json.loads(sys.argv[3]):
     counts[raw] = {"count": total, "pages": row}
 print(json.dumps({"token": secret, "counts": counts}))
 """
-
-
-def burst(
-    port: int, path: str, headers: dict[str, str], count: int, threads: int, budget: float
-) -> Tally:
-    """`count` GETs from `threads` client threads (stops after `budget` s); like pages.py's."""
-    tally = Tally()
-    lock = threading.Lock()
-    deadline = time.monotonic() + budget
-    shares = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
-
-    def client(share: int) -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=60)
-        mine: list[float] = []
-        errors = 0
-        for _ in range(share):
-            if time.monotonic() > deadline:
-                break
-            started = time.perf_counter()
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            errors += response.status != 200
-        with lock:
-            tally.latencies += mine
-            tally.requests += len(mine)
-            tally.errors += errors
-
-    workers = [threading.Thread(target=client, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    tally.seconds = time.perf_counter() - started
-    return tally
 
 
 def biggest(db: Path) -> str:

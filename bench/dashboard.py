@@ -198,12 +198,13 @@ def pages_to_measure() -> list[str]:
 
 def measure(port: int, cookie: str, pages: list[str], args: argparse.Namespace) -> dict[str, Tally]:
     tallies = {page: Tally() for page in pages}
+    auth = {"Cookie": cookie}
     for page in pages:  # warm-up: imports, SQLite pages in memory
-        burst(port, page, cookie, 10, args.concurrency, args.max_seconds)
+        burst(port, page, auth, 10, args.concurrency, args.max_seconds)
     per_round = max(1, args.requests // args.rounds)
     for _round in range(args.rounds):
         for page in pages:
-            done = burst(port, page, cookie, per_round, args.concurrency, args.max_seconds)
+            done = burst(port, page, auth, per_round, args.concurrency, args.max_seconds)
             total = tallies[page]
             total.requests += done.requests
             total.seconds += done.seconds

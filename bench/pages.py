@@ -174,7 +174,9 @@ class Tally:
         return 1000 * ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0
 
 
-def burst(port: int, path: str, cookie: str, count: int, threads: int, budget: float) -> Tally:
+def burst(
+    port: int, path: str, headers: dict[str, str], count: int, threads: int, budget: float
+) -> Tally:
     """`count` GET requests from `threads` client threads; stops early after `budget` s."""
     tally = Tally()
     lock = threading.Lock()
@@ -189,7 +191,7 @@ def burst(port: int, path: str, cookie: str, count: int, threads: int, budget: f
             if time.monotonic() > deadline:
                 break
             started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -239,9 +241,16 @@ def main() -> None:
         port = free_port()
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "trellis.wsgi:application",
-                "--workers", str(args.workers), "--bind", f"{HOST}:{port}",
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "trellis.wsgi:application",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"{HOST}:{port}",
+                "--log-level",
+                "warning",
             ],
             env=env,
             cwd=ROOT,
@@ -256,12 +265,13 @@ def main() -> None:
             "/",
         ]
         tallies = {page: Tally() for page in pages}
+        auth = {"Cookie": cookie}
         for page in pages:  # warm-up: imports, caches, SQLite pages in memory
-            burst(port, page, cookie, 40, args.concurrency, args.max_seconds)
+            burst(port, page, auth, 40, args.concurrency, args.max_seconds)
         per_round = max(1, args.requests // args.rounds)
         for _round in range(args.rounds):
             for page in pages:
-                done = burst(port, page, cookie, per_round, args.concurrency, args.max_seconds)
+                done = burst(port, page, auth, per_round, args.concurrency, args.max_seconds)
                 total = tallies[page]
                 total.requests += done.requests
                 total.seconds += done.seconds

@@ -454,6 +454,44 @@ def test_it_sums_a_first_import_as_the_sql_rebuild_does(
     assert stored_days() == raw_days(ZONE)
 
 
+def test_a_large_import_refreshes_postgresql_statistics(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without fresh statistics the next import's look-ups by natural key were planned as
+    if the table were empty (bench/README.md): a large import analyzes what it wrote."""
+    from django.db import connection
+
+    from trellis.activity import importer
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 15)
+
+    def estimated() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [Message._meta.db_table],
+            )
+            return float(cursor.fetchone()[0])
+
+    def import_messages(count: int, name: str) -> None:
+        export = base_export()
+        export.messages = [
+            VivaMessage(str(7000 + i), "10", str(1 + i % 3), utc(2026, 1, 1 + i % 28, 8))
+            for i in range(count)
+        ]
+        report = activity_import(
+            actor=None, source="viva-engage", path=write_zip(tmp_path / name, export.files())
+        )
+        assert report.ok
+
+    import_messages(10, "small.zip")  # under the threshold: left to autovacuum
+    assert estimated() != Message.objects.count()
+    import_messages(40, "large.zip")  # 30 new messages
+    assert estimated() == Message.objects.count() == 40
+
+
 def test_it_leaves_the_sums_to_sql_past_its_memory_bound(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

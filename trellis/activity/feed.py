@@ -13,7 +13,10 @@ average is above the number of cores minus one): measured on a busy two-core mac
 two processes fighting for one core were slower than one.
 
 A prepared row is (external id, space id, author id, epoch seconds, microsecond,
-starts a thread, reactions, counts).
+starts a thread, reactions, counts). A batch also carries what the writer needs to know of
+its rows as a whole (the space and author keys first met in it, how many rows do not
+count): worked out where the rows are parsed, so that in the parallel case it costs the
+writing process nothing (bench/activity_import.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import translation
 
@@ -35,7 +38,27 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 PreparedRow = tuple[str, str, str, int, int, bool, int, bool]
 
 
-def _prepared(rows: Iterator[Any]) -> Iterator[list[PreparedRow]]:
+class Batch(NamedTuple):
+    rows: list[PreparedRow]
+    # Keys met for the first time in this import (a key is in one batch's set only).
+    new_spaces: set[str]
+    new_authors: set[str]
+    # Rows stored but never counted (deleted, private, system).
+    excluded: int
+
+
+def _prepared(rows: Iterator[Any]) -> Iterator[Batch]:
+    seen_spaces: set[str] = set()
+    seen_authors: set[str] = set()
+
+    def done(batch: list[PreparedRow]) -> Batch:
+        spaces = {r[1] for r in batch} - seen_spaces
+        authors = {r[2] for r in batch} - seen_authors
+        seen_spaces.update(spaces)
+        seen_authors.update(authors)
+        excluded = len(batch) - sum(1 for r in batch if r[7])
+        return Batch(batch, spaces, authors, excluded)
+
     batch: list[PreparedRow] = []
     append = batch.append
     for external_id, space, author, created, is_post, reactions, counted in rows:
@@ -44,11 +67,11 @@ def _prepared(rows: Iterator[Any]) -> Iterator[list[PreparedRow]]:
         append((external_id, space, author, seconds, created.microsecond, is_post, reactions,
                 counted))  # fmt: skip
         if len(batch) >= BATCH:
-            yield batch
+            yield done(batch)
             batch = []
             append = batch.append
     if batch:
-        yield batch
+        yield done(batch)
 
 
 def parallel_worthwhile(data_size: int) -> bool:
@@ -60,7 +83,7 @@ def parallel_worthwhile(data_size: int) -> bool:
     return data_size >= PARALLEL_MIN_BYTES and cores >= 2 and load <= cores - 1
 
 
-def message_batches(reader: Reader, *, parallel: bool | None = None) -> Iterator[list[PreparedRow]]:
+def message_batches(reader: Reader, *, parallel: bool | None = None) -> Iterator[Batch]:
     """Batches of prepared rows; `parallel` None decides by the data's size and a free core."""
     if parallel is None:
         parallel = parallel_worthwhile(reader.data_size())
@@ -79,14 +102,15 @@ def _child(reader: Reader, conn: Connection, language: str) -> None:
         sent_spaces = set(reader.spaces)
         sent_authors = set(reader.authors)
         for batch in _prepared(reader.rows()):
-            spaces = {r[1] for r in batch} - sent_spaces
-            authors = {r[2] for r in batch} - sent_authors
+            # Records the parent does not have yet: those made while reading the rows.
+            spaces = batch.new_spaces - sent_spaces
+            authors = batch.new_authors - sent_authors
             sent_spaces |= spaces
             sent_authors |= authors
             conn.send(
                 (
                     "batch",
-                    batch,
+                    tuple(batch),
                     [reader.spaces[k] for k in spaces],
                     [reader.authors[k] for k in authors if k in reader.authors],
                     {name: getattr(reader, name, 0) for name in _STATE},
@@ -112,7 +136,7 @@ def _child(reader: Reader, conn: Connection, language: str) -> None:
         conn.close()
 
 
-def _from_child(reader: Reader) -> Iterator[list[PreparedRow]]:
+def _from_child(reader: Reader) -> Iterator[Batch]:
     context = multiprocessing.get_context("fork")
     parent_end, child_end = context.Pipe(duplex=False)
     process = context.Process(
@@ -135,7 +159,7 @@ def _from_child(reader: Reader) -> Iterator[list[PreparedRow]]:
                     reader.authors[record.external_id] = record
                 for name, value in state.items():
                     setattr(reader, name, value)
-                yield batch
+                yield Batch(*batch)
             elif kind == "end":
                 _kind, state, errors, notes, spaces, authors = message
                 for name, value in state.items():

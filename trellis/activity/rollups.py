@@ -130,23 +130,33 @@ def replace(
     pairs = sorted(set(pairs))
     if not pairs:
         return 0
+    insert_days = sql(
+        "INSERT INTO {day} (space_id, day, staff, posts, replies, reactions) "
+        "VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    insert_contributors = sql(
+        "INSERT INTO {smc} (space_id, month, contributor, staff) VALUES (%s, %s, %s, %s)"
+    )
     with connection.cursor() as cursor:
         _fill_affected(cursor, pairs)
         for statement in (DELETE_DAYS, DELETE_CONTRIBUTORS):
             cursor.execute(sql(statement))
-        cursor.executemany(
-            sql(
-                "INSERT INTO {day} (space_id, day, staff, posts, replies, reactions) "
-                "VALUES (%s, %s, %s, %s, %s, %s)"
-            ),
-            days,
-        )
-        if beat is not None:
-            beat()
-        cursor.executemany(
-            sql("INSERT INTO {smc} (space_id, month, contributor, staff) VALUES (%s, %s, %s, %s)"),
-            contributors,
-        )
+        if connection.vendor == "sqlite":
+            # The DB-API cursor: Django's wrapper costs a third more on these hundreds of
+            # thousands of rows (the writer's rows bind their flags as 0/1 there).
+            raw = connection.connection.cursor()
+            try:
+                raw.executemany(insert_days.replace("%s", "?"), days)
+                if beat is not None:
+                    beat()
+                raw.executemany(insert_contributors.replace("%s", "?"), contributors)
+            finally:
+                raw.close()
+        else:
+            cursor.executemany(insert_days, days)
+            if beat is not None:
+                beat()
+            cursor.executemany(insert_contributors, contributors)
         cursor.execute(sql(REFRESH_VOLUMES) % {"spaces": sql("SELECT space_id FROM {tmp}")})
         cursor.execute(sql("DROP TABLE {tmp}"))
     return len(pairs)

@@ -5,7 +5,8 @@
 
 Runs in a fresh SQLite database in a temporary directory (never touches ./var/);
 `--work DIR` reuses a directory and the results data it already holds (generating 1.1M
-answers takes minutes).
+answers takes minutes). `--database-url postgres://…/NAME` runs on an existing database
+dedicated to the benchmark (created beforehand, e.g. `createdb NAME`) instead.
 
 Measured on the shared 2-core machine (load average ~6 from other work), 2026-11-28:
 - 100,000 community responses + 20,000 global over 5,000 communities (1,132,090 answers):
@@ -62,10 +63,17 @@ def main() -> None:
     parser.add_argument("--skip-invitations", action="store_true")
     parser.add_argument("--skip-results", action="store_true")
     parser.add_argument("--work", help="reuse this directory (and the data it already holds)")
+    parser.add_argument(
+        "--database-url",
+        help="run on this (existing, dedicated) database instead of SQLite in the work directory",
+    )
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="trellis-bench-survey-"))
     os.environ["TRELLIS_VAR_DIR"] = str(work)
-    os.environ.pop("DATABASE_URL", None)
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ["DEBUG"] = "0"
     os.environ["TASKS_BACKEND"] = "immediate"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -289,6 +290,17 @@ def test_it_prepares_the_demo_from_the_command_line(tmp_path):
     assert "http://127.0.0.1:8000/login/" in first.stdout
     for persona in PERSONAS:
         assert persona.username in first.stdout
+
+    # The demo's dashboard is alive: a full year of ESN messages (imported through the
+    # real importer) and held events, with contributors a share of the members.
+    last_year = dt.date.today().year - 1
+    kpis = run_cli("kpis", "--year", str(last_year), "--format", "json", env=env)
+    assert kpis.returncode == 0, kpis.stderr
+    programme = json.loads(kpis.stdout)["programme"]
+    assert programme["messages"] > 0
+    assert programme["posts"] + programme["replies"] == programme["messages"]
+    assert 0 < programme["active_contributors"] < programme["members_unique"]
+    assert programme["events"] > 0 and programme["attendance"] > 0
 
     again = run_cli("demo", "--no-serve", "--port", "8123", env=env)
     assert again.returncode == 0, again.stderr

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trellis.communities.models import Community
-from trellis.core import demo
+from trellis.core import demo, demo_activity
 
 
 class Command(BaseCommand):
@@ -52,6 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("%(communities)s communities, %(people)s people, %(memberships)s memberships.")
                 % report.counts
+            )
+            activity = demo_activity.seed_activity(seed=1, today=report.today)
+            self.stdout.write(
+                _("%(messages)s ESN messages imported, %(events)s events held.") % activity
             )
         for line in demo.persona_lines(base_url):
             self.stdout.write(line)

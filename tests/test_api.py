@@ -680,6 +680,55 @@ def test_bad_input_gets_the_error_shape(world: World) -> None:
     assert body["results"] == [] and body["count"] > 0
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            {
+                "limit": "Saisissez une valeur inférieure ou égale à 200.",
+                "offset": "Saisissez un nombre entier.",
+                "starts_after": "L'année doit être comprise entre 1900 et 9000.",
+            },
+        ),
+        (
+            "en",
+            {
+                "limit": "Enter a value less than or equal to 200.",
+                "offset": "Enter a whole number.",
+                "starts_after": "The year must be between 1900 and 9000.",
+            },
+        ),
+    ],
+)
+def test_validation_details_answer_in_the_callers_language(
+    world: World, language: str, expected: dict[str, str]
+) -> None:
+    """The details' messages follow Accept-Language (pydantic's own are English only); the
+    `type` beside them stays the language-free key a script can test."""
+    secret = token_for(world, "office")
+    client = Client(HTTP_ACCEPT_LANGUAGE=language, HTTP_AUTHORIZATION=f"Bearer {secret}")
+    found: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for path in (
+        "/api/v1/people?limit=100000",
+        "/api/v1/people?offset=many",
+        "/api/v1/events?starts_after=0001-01-01T00:00:00",
+    ):
+        response = client.get(path)
+        error = assert_error(response, 422, "invalid_request")
+        assert response["Content-Language"] == language
+        for detail in error["details"]:
+            found[detail["field"]] = detail["message"]
+            types[detail["field"]] = detail["type"]
+    assert found == expected
+    assert types == {
+        "limit": "less_than_equal",
+        "offset": "int_parsing",
+        "starts_after": "value_error",
+    }
+
+
 # --- the activity push -----------------------------------------------------------------------
 
 

@@ -73,11 +73,63 @@ def _field(loc: Any) -> str:
     return ".".join(parts)
 
 
+def _message(error: dict[str, Any]) -> str:
+    """The validation message in the request's language (pydantic's own are English only).
+
+    The common error types get a message of ours; a validator's ValueError is its own
+    (translated) message without pydantic's "Value error, " prefix; anything else keeps
+    pydantic's text. The `type` beside it stays the stable, language-free key.
+    """
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return _("Enter a number.")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Enter true or false.")
+    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing"):
+        return _("Enter a valid date (YYYY-MM-DD).")
+    if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
+        return _("Enter a valid date and time (ISO 8601, e.g. 2026-03-04T14:00:00+01:00).")
+    if kind in ("string_type", "string_unicode"):
+        return _("Enter a text.")
+    if kind == "string_too_long" and "max_length" in ctx:
+        return _("Enter at most %(count)s characters.") % {"count": ctx["max_length"]}
+    if kind == "string_too_short" and "min_length" in ctx:
+        return _("Enter at least %(count)s characters.") % {"count": ctx["min_length"]}
+    if kind == "greater_than_equal" and "ge" in ctx:
+        return _("Enter a value greater than or equal to %(limit)s.") % {"limit": ctx["ge"]}
+    if kind == "less_than_equal" and "le" in ctx:
+        return _("Enter a value less than or equal to %(limit)s.") % {"limit": ctx["le"]}
+    if kind == "greater_than" and "gt" in ctx:
+        return _("Enter a value greater than %(limit)s.") % {"limit": ctx["gt"]}
+    if kind == "less_than" and "lt" in ctx:
+        return _("Enter a value less than %(limit)s.") % {"limit": ctx["lt"]}
+    if kind in ("enum", "literal_error") and "expected" in ctx:
+        return _("Choose one of: %(values)s.") % {"values": ctx["expected"]}
+    if kind in ("url_parsing", "url_type", "url_scheme"):
+        return _("Enter a valid URL.")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("Enter a list.")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Enter an object.")
+    if kind == "json_invalid":
+        return _("The body is not valid JSON.")
+    if kind == "extra_forbidden":
+        return _("This field is not expected.")
+    return str(error.get("msg", ""))
+
+
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [
         {
             "field": _field(e.get("loc")),
-            "message": str(e.get("msg", "")),
+            "message": _message(e),
             "type": str(e.get("type", "")),
         }
         for e in errors

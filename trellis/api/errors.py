@@ -12,7 +12,9 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Path, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -73,6 +75,57 @@ def _field(loc: Any) -> str:
     return ".".join(parts)
 
 
+# pydantic error types -> a message of ours; the bounded ones name the ctx value they show.
+_MESSAGES: dict[str, Promise] = {
+    "missing": gettext_lazy("This field is required."),
+    **dict.fromkeys(
+        ("int_parsing", "int_type", "int_from_float"), gettext_lazy("Enter a whole number.")
+    ),
+    **dict.fromkeys(
+        ("float_parsing", "float_type", "decimal_parsing"), gettext_lazy("Enter a number.")
+    ),
+    **dict.fromkeys(("bool_parsing", "bool_type"), gettext_lazy("Enter true or false.")),
+    **dict.fromkeys(
+        ("date_parsing", "date_type", "date_from_datetime_parsing"),
+        gettext_lazy("Enter a valid date (YYYY-MM-DD)."),
+    ),
+    **dict.fromkeys(
+        ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"),
+        gettext_lazy("Enter a valid date and time (ISO 8601, e.g. 2026-03-04T14:00:00+01:00)."),
+    ),
+    **dict.fromkeys(("string_type", "string_unicode"), gettext_lazy("Enter a text.")),
+    **dict.fromkeys(("url_parsing", "url_type", "url_scheme"), gettext_lazy("Enter a valid URL.")),
+    **dict.fromkeys(("list_type", "tuple_type", "set_type"), gettext_lazy("Enter a list.")),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"), gettext_lazy("Enter an object.")
+    ),
+    "json_invalid": gettext_lazy("The body is not valid JSON."),
+    "extra_forbidden": gettext_lazy("This field is not expected."),
+}
+_BOUNDED: dict[str, tuple[str, str, Promise]] = {
+    "string_too_long": ("max_length", "count", gettext_lazy("Enter at most %(count)s characters.")),
+    "string_too_short": (
+        "min_length",
+        "count",
+        gettext_lazy("Enter at least %(count)s characters."),
+    ),
+    "greater_than_equal": (
+        "ge",
+        "limit",
+        gettext_lazy("Enter a value greater than or equal to %(limit)s."),
+    ),
+    "less_than_equal": (
+        "le",
+        "limit",
+        gettext_lazy("Enter a value less than or equal to %(limit)s."),
+    ),
+    "greater_than": ("gt", "limit", gettext_lazy("Enter a value greater than %(limit)s.")),
+    "less_than": ("lt", "limit", gettext_lazy("Enter a value less than %(limit)s.")),
+    "enum": ("expected", "values", gettext_lazy("Choose one of: %(values)s.")),
+    "literal_error": ("expected", "values", gettext_lazy("Choose one of: %(values)s.")),
+}
+
+
 def _message(error: dict[str, Any]) -> str:
     """The validation message in the request's language (pydantic's own are English only).
 
@@ -84,44 +137,11 @@ def _message(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
-    if kind == "missing":
-        return _("This field is required.")
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind in ("float_parsing", "float_type", "decimal_parsing"):
-        return _("Enter a number.")
-    if kind in ("bool_parsing", "bool_type"):
-        return _("Enter true or false.")
-    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing"):
-        return _("Enter a valid date (YYYY-MM-DD).")
-    if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
-        return _("Enter a valid date and time (ISO 8601, e.g. 2026-03-04T14:00:00+01:00).")
-    if kind in ("string_type", "string_unicode"):
-        return _("Enter a text.")
-    if kind == "string_too_long" and "max_length" in ctx:
-        return _("Enter at most %(count)s characters.") % {"count": ctx["max_length"]}
-    if kind == "string_too_short" and "min_length" in ctx:
-        return _("Enter at least %(count)s characters.") % {"count": ctx["min_length"]}
-    if kind == "greater_than_equal" and "ge" in ctx:
-        return _("Enter a value greater than or equal to %(limit)s.") % {"limit": ctx["ge"]}
-    if kind == "less_than_equal" and "le" in ctx:
-        return _("Enter a value less than or equal to %(limit)s.") % {"limit": ctx["le"]}
-    if kind == "greater_than" and "gt" in ctx:
-        return _("Enter a value greater than %(limit)s.") % {"limit": ctx["gt"]}
-    if kind == "less_than" and "lt" in ctx:
-        return _("Enter a value less than %(limit)s.") % {"limit": ctx["lt"]}
-    if kind in ("enum", "literal_error") and "expected" in ctx:
-        return _("Choose one of: %(values)s.") % {"values": ctx["expected"]}
-    if kind in ("url_parsing", "url_type", "url_scheme"):
-        return _("Enter a valid URL.")
-    if kind in ("list_type", "tuple_type", "set_type"):
-        return _("Enter a list.")
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _("Enter an object.")
-    if kind == "json_invalid":
-        return _("The body is not valid JSON.")
-    if kind == "extra_forbidden":
-        return _("This field is not expected.")
+    if kind in _MESSAGES:
+        return str(_MESSAGES[kind])
+    if kind in _BOUNDED and _BOUNDED[kind][0] in ctx:
+        key, name, message = _BOUNDED[kind]
+        return str(message) % {name: ctx[key]}
     return str(error.get("msg", ""))
 
 

@@ -31,16 +31,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import (  # noqa: E402
-    HOST,
     ROOT,
     Tally,
-    burst,
     communities,
     environment,
-    free_port,
+    gunicorn,
+    measure_rounds,
     table_sizes,
     trellis,
-    wait_until_up,
 )
 
 ENDPOINTS = [
@@ -133,7 +131,6 @@ def main() -> None:
         "API_RATE_LIMIT": "",
         "DJANGO_SETTINGS_MODULE": "trellis.settings",
     }
-    server: subprocess.Popen[bytes] | None = None
     try:
         trellis(env, "migrate", "--verbosity", "0")
         if communities(db) == 0:
@@ -151,45 +148,11 @@ def main() -> None:
         data = json.loads(prepared.stdout.strip().splitlines()[-1])
         headers = {"Authorization": f"Bearer {data['token']}"}
         trellis(env, "collectstatic", "--noinput", "--verbosity", "0")
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "trellis.wsgi:application",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"{HOST}:{port}",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        wait_until_up(port, server)
         paths = ["/healthz", *(p.replace("{slug}", slug) for p in ENDPOINTS)]
-        tallies = {p: Tally() for p in paths}
-        for path in paths:
-            burst(port, path, headers, 40, args.concurrency, args.max_seconds)
-        per_round = max(1, args.requests // args.rounds)
-        for _round in range(args.rounds):
-            for path in paths:
-                done = burst(port, path, headers, per_round, args.concurrency, args.max_seconds)
-                total = tallies[path]
-                total.requests += done.requests
-                total.seconds += done.seconds
-                total.errors += done.errors
-                total.latencies += done.latencies
+        with gunicorn(env, args.workers) as port:
+            tallies = measure_rounds(port, paths, headers, args)
         report(args, db, slug, data["counts"], tallies)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -29,7 +29,6 @@ import math
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,16 +39,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import (  # noqa: E402  (bench scripts are run as files, not as a package)
-    HOST,
     ROOT,
     Tally,
-    burst,
     communities,
     environment,
-    free_port,
+    gunicorn,
     login,
+    measure_rounds,
     trellis,
-    wait_until_up,
 )
 
 YEARS = 3
@@ -197,20 +194,7 @@ def pages_to_measure() -> list[str]:
 
 
 def measure(port: int, cookie: str, pages: list[str], args: argparse.Namespace) -> dict[str, Tally]:
-    tallies = {page: Tally() for page in pages}
-    auth = {"Cookie": cookie}
-    for page in pages:  # warm-up: imports, SQLite pages in memory
-        burst(port, page, auth, 10, args.concurrency, args.max_seconds)
-    per_round = max(1, args.requests // args.rounds)
-    for _round in range(args.rounds):
-        for page in pages:
-            done = burst(port, page, auth, per_round, args.concurrency, args.max_seconds)
-            total = tallies[page]
-            total.requests += done.requests
-            total.seconds += done.seconds
-            total.errors += done.errors
-            total.latencies += done.latencies
-    return tallies
+    return measure_rounds(port, pages, {"Cookie": cookie}, args, warm_up=10)
 
 
 def report(phase: str, tallies: dict[str, Tally]) -> None:
@@ -249,7 +233,6 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
     db = args.db.resolve() if args.db else scratch / "bench.sqlite3"
     env = environment(db, scratch)
-    server: subprocess.Popen[bytes] | None = None
     try:
         trellis(env, "migrate", "--verbosity", "0")
         if communities(db) == 0:
@@ -264,42 +247,26 @@ def main() -> None:
         counts = add_activity(args.messages, args.seed)
         print(f"  {counts} in {time.perf_counter() - started:.0f} s", flush=True)
         pages = pages_to_measure()
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "trellis.wsgi:application",
-                "--workers", str(args.workers), "--bind", f"{HOST}:{port}",
-                "--log-level", "warning", "--timeout", "120",
-            ],
-            env=env,
-            cwd=ROOT,
-        )  # fmt: skip
-        wait_until_up(port, server)
-        cookie = login(port, args.user)
-        print(
-            f"Server: gunicorn, {args.workers} sync workers, DEBUG=0; client: "
-            f"{args.concurrency} threads, {args.rounds} rounds, {args.requests} requests per "
-            f"page and phase; logged in as '{args.user}'",
-            flush=True,
-        )
-        phases = [p.strip() for p in args.phases.split(",") if p.strip()]
-        if "open" in phases:
-            report("open (every year computed live)", measure(port, cookie, pages, args))
-        if "closed" in phases:
-            timings = close_past_years()
-            closed = ", ".join(f"{year} in {seconds:.1f} s" for year, seconds in timings)
-            print(f"\nClosed the past years: {closed or 'none to close'}")
-            report(
-                "closed (past years read from snapshots, the open year live)",
-                measure(port, cookie, pages, args),
+        with gunicorn(env, args.workers, timeout=120) as port:
+            cookie = login(port, args.user)
+            print(
+                f"Server: gunicorn, {args.workers} sync workers, DEBUG=0; client: "
+                f"{args.concurrency} threads, {args.rounds} rounds, {args.requests} requests per "
+                f"page and phase; logged in as '{args.user}'",
+                flush=True,
             )
+            phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+            if "open" in phases:
+                report("open (every year computed live)", measure(port, cookie, pages, args))
+            if "closed" in phases:
+                timings = close_past_years()
+                closed = ", ".join(f"{year} in {seconds:.1f} s" for year, seconds in timings)
+                print(f"\nClosed the past years: {closed or 'none to close'}")
+                report(
+                    "closed (past years read from snapshots, the open year live)",
+                    measure(port, cookie, pages, args),
+                )
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

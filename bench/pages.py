@@ -22,6 +22,7 @@ by itself. Not a test: it never fails on a slow machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -35,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +214,53 @@ def burst(
     return tally
 
 
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workers: int, *, timeout: int | None = None) -> Iterator[int]:
+    """gunicorn serving Trellis on a free port of 127.0.0.1 for the block; yields the port."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "trellis.wsgi:application",
+        "--workers", str(workers), "--bind", f"{HOST}:{port}", "--log-level", "warning",
+    ]  # fmt: skip
+    if timeout is not None:
+        command += ["--timeout", str(timeout)]
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    try:
+        wait_until_up(port, server)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def measure_rounds(
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    *,
+    warm_up: int = 40,
+) -> dict[str, Tally]:
+    """Each path warmed up, then `args.requests` requests each in `args.rounds` interleaved
+    rounds (a slow minute of the machine spreads over every path alike)."""
+    tallies = {path: Tally() for path in paths}
+    for path in paths:  # warm-up: imports, caches, SQLite pages in memory
+        burst(port, path, headers, warm_up, args.concurrency, args.max_seconds)
+    per_round = max(1, args.requests // args.rounds)
+    for _round in range(args.rounds):
+        for path in paths:
+            done = burst(port, path, headers, per_round, args.concurrency, args.max_seconds)
+            total = tallies[path]
+            total.requests += done.requests
+            total.seconds += done.seconds
+            total.errors += done.errors
+            total.latencies += done.latencies
+    return tallies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="SQLite file (seeded when empty)")
@@ -227,7 +276,6 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
     db = args.db.resolve() if args.db else scratch / "bench.sqlite3"
     env = environment(db, scratch)
-    server: subprocess.Popen[bytes] | None = None
     try:
         trellis(env, "migrate", "--verbosity", "0")
         seeded = None
@@ -238,53 +286,18 @@ def main() -> None:
             seeded = time.perf_counter() - started
         trellis(env, "collectstatic", "--noinput", "--verbosity", "0")
         slug, members = biggest_community(db)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "trellis.wsgi:application",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"{HOST}:{port}",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        wait_until_up(port, server)
-        cookie = login(port, args.user)
-        pages = [
-            "/healthz",
-            "/communities/",
-            f"/communities/{slug}/",
-            f"/communities/{slug}/members/",
-            "/",
-        ]
-        tallies = {page: Tally() for page in pages}
-        auth = {"Cookie": cookie}
-        for page in pages:  # warm-up: imports, caches, SQLite pages in memory
-            burst(port, page, auth, 40, args.concurrency, args.max_seconds)
-        per_round = max(1, args.requests // args.rounds)
-        for _round in range(args.rounds):
-            for page in pages:
-                done = burst(port, page, auth, per_round, args.concurrency, args.max_seconds)
-                total = tallies[page]
-                total.requests += done.requests
-                total.seconds += done.seconds
-                total.errors += done.errors
-                total.latencies += done.latencies
+        with gunicorn(env, args.workers) as port:
+            cookie = login(port, args.user)
+            pages = [
+                "/healthz",
+                "/communities/",
+                f"/communities/{slug}/",
+                f"/communities/{slug}/members/",
+                "/",
+            ]
+            tallies = measure_rounds(port, pages, {"Cookie": cookie}, args)
         report(args, db, seeded, slug, members, tallies)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -233,7 +233,6 @@ class Writer:
         self.progress = progress
         self.beat = beat
         self.space_ids: dict[str, int] = {}
-        self.author_ids: dict[str, int] = {}
         self.pairs: set[rollups.Pair] = set()
         self.touched_spaces: set[int] = set()
         # Contributor keys whose person changed: their other months need a rebuild too.
@@ -242,7 +241,8 @@ class Writer:
         # 0/1 on SQLite, where binding a bool goes through the adapter protocol).
         self.author_info: dict[str, tuple[int, int, Any]] = {}
         self.vendor = connection.vendor
-        self.no_staff: Any = 0 if self.vendor == "sqlite" else False
+        # The staff flag as the database binds it: (not staff, staff).
+        self.staff_flag: tuple[Any, Any] = (0, 1) if self.vendor == "sqlite" else (False, True)
         self.authors_stored = True
         # A first import adds up its rollups while it reads (see finish()):
         # (space, day, staff) -> [posts, replies, reactions], and contributor rows.
@@ -298,7 +298,7 @@ class Writer:
     # authors --------------------------------------------------------------------------
 
     def upsert_authors(self, keys: Iterable[str]) -> None:
-        wanted = [k for k in set(keys) if k and k not in self.author_ids]
+        wanted = [k for k in set(keys) if k and k not in self.author_info]
         if not wanted:
             return
         known = self.reader.authors
@@ -363,13 +363,11 @@ class Writer:
                     "pk", flat=True
                 )
             )
-        yes, no = (1, 0) if self.vendor == "sqlite" else (True, False)
         for key, a in mine:
-            self.author_ids[key] = a.pk
             self.author_info[key] = (
                 a.pk,
                 a.person_id if a.person_id is not None else -a.pk,
-                yes if a.person_id in staff else no,
+                self.staff_flag[a.person_id in staff],
             )
 
     # messages -------------------------------------------------------------------------
@@ -487,7 +485,7 @@ class Writer:
         pairs, fresh = self.pairs, self.fresh
         summing = fresh and self.sum_while_reading
         day_sums, month_contributors = self.day_sums, self.month_contributors
-        nobody = (None, 0, self.no_staff)
+        nobody = (None, 0, self.staff_flag[False])
         params: list[tuple[Any, ...]] = []
         append = params.append
         for external_id, space, author, seconds, micro, is_post, reactions, counted in batch:
@@ -695,8 +693,8 @@ class Writer:
                     cursor.execute(rollups.sql("ANALYZE {message}, {day}, {smc}"))
         elif reader.kind == "days" and self.touched_spaces:
             rollups.refresh_volumes(sorted(self.touched_spaces))
-        if self.author_ids:
-            ids = list(self.author_ids.values())
+        if self.author_info:
+            ids = [info[0] for info in self.author_info.values()]
             self.report.authors_unresolved = sum(
                 EsnAuthor.objects.filter(pk__in=part, person__isnull=True).count()
                 for part in chunks(ids)

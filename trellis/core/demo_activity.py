@@ -95,7 +95,6 @@ def seed_activity(*, seed: int, today: dt.date | None = None) -> dict[str, int]:
     writer = csv.writer(out)
     writer.writerow(HEADER)
     message_id = 10_000_000
-    messages = 0
     events: list[Event] = []
     for community in communities:
         crowd = members.get(community.pk, [])
@@ -140,7 +139,6 @@ def seed_activity(*, seed: int, today: dt.date | None = None) -> dict[str, int]:
                         "update",
                     )
                 )
-                messages += 1
             if rng.random() < 0.45 and start + dt.timedelta(days=14) < today:
                 held = dt.datetime.combine(
                     start + dt.timedelta(days=rng.randint(3, 20)), dt.time(rng.choice((10, 14)))

@@ -25,8 +25,9 @@ import os
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import IO, Any, ClassVar, Literal
@@ -316,13 +317,14 @@ class _CheckedRaw(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes, checked; no copy (Arrow reads through this)."""
         try:
-            data = self._inner.read(len(buffer))
+            data = self._inner.read(size)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise SourceError(self.name_, damaged_reason(exc), line=self.lines + 1) from exc
         if not data:
-            return 0
+            return b""
         nul = data.find(b"\x00")
         if nul >= 0:
             raise SourceError(
@@ -331,10 +333,14 @@ class _CheckedRaw(io.RawIOBase):
                 line=self.lines + data.count(b"\n", 0, nul) + 1,
             )
         self.lines += data.count(b"\n")
+        if self._reader is not None:
+            self._reader._bytes_done += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
         size = len(data)
         buffer[:size] = data
-        if self._reader is not None:
-            self._reader._bytes_done += size
         return size
 
     def close(self) -> None:
@@ -391,6 +397,134 @@ class CsvStream:
 
     def close(self) -> None:
         self._text.close()
+
+
+class NotVouched(Exception):
+    """Arrow could not vouch for the rest of a file: read it again with the csv module."""
+
+
+# Bytes handed to Arrow at a time (cut at a record's end); a record that does not end
+# within ARROW_CARRY_MAX bytes is left to the csv module.
+ARROW_CHUNK = 4 * 1024 * 1024
+ARROW_CARRY_MAX = 2 * FIELD_SIZE_LIMIT + ARROW_CHUNK
+
+
+def _record_end(data: bytes) -> int:
+    """Where the last complete record of `data` ends (after its line break), or -1.
+
+    `data` starts at a record's start. A line break ends a record when an even number of
+    quote characters comes before it. A quote inside an unquoted cell (`a"b`, which the
+    csv module reads as it is) can fool that count; arrow_records then notices the
+    record left open and gives up (see there).
+    """
+    quotes = data.count(b'"')
+    end = len(data)
+    while True:
+        cut = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
+        if cut < 0:
+            return -1
+        after = data.count(b'"', cut + 1, end)
+        quotes -= after
+        if quotes % 2 == 0:
+            return cut + 1
+        end = cut
+
+
+def arrow_records(
+    archive: Archive, member: str, reader: Reader | None, *, width: int, wanted: Sequence[int]
+) -> Generator[tuple[str, ...], None, None]:
+    """The records of a CSV member after its one-line header, parsed by Apache Arrow's CSV
+    reader: for each record, the text of the `wanted` columns (in that order) and a last
+    "" (the padding cell of an optional column the file lacks).
+
+    Arrow parses in C++ several times faster than the csv module (bench/README.md), but it
+    cannot say on which line a record starts, and it differs from the csv module on broken
+    input. So it only vouches for well-formed records; anything else raises NotVouched, and
+    the caller reads the rest of the member with the csv module, which gives the exact
+    line and reason:
+    - a record whose number of cells is not the header's, a quote never closed (Arrow's
+      parse errors, or a last cell that swallowed a line break: see below);
+    - a record that does not end within ARROW_CARRY_MAX bytes;
+    - a wanted cell that is not UTF-8 (the csv path reads it as Windows-1252);
+    - a cell, wanted or not, longer than FIELD_SIZE_LIMIT bytes (the csv module's limit).
+    Raised before the records of the chunk at fault are yielded, so that every record
+    yielded is one the csv module reads the same way. NUL bytes and damaged archive data
+    raise SourceError from the byte stream, as on the csv path.
+
+    The bytes are cut into chunks at a record's end (_record_end) and each chunk is parsed
+    on its own, in this thread: Arrow never calls back into Python from its own threads. A
+    chunk cut inside a quoted cell (fooled by a stray quote) ends with an open quoted cell,
+    which Arrow reads to the end of the chunk: the record's last cell then ends with the
+    line break, and the chunk is not vouched for. A legitimate cell ending with a line
+    break is not vouched for either; the csv module reads it.
+
+    One difference stays, on purpose: a closing quote followed by other characters
+    (`"ab"c`) reads as `abc`, as spreadsheet programs read it, where the csv module's strict
+    mode refuses the file.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    chosen = set(wanted)
+    parse_options = pacsv.ParseOptions(newlines_in_values=True)
+    convert_options = pacsv.ConvertOptions(
+        # Cells not wanted stay bytes: never decoded, only measured.
+        column_types={
+            name: pa.string() if i in chosen else pa.binary() for i, name in enumerate(names)
+        },
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    raw = _CheckedRaw(archive.open_binary(member), member, reader)
+    try:
+        skip = 1  # the header
+        carry = b""
+        while True:
+            data = raw.read(ARROW_CHUNK)
+            if data:
+                data = carry + data if carry else data
+                end = _record_end(data)
+                if end < 0:
+                    carry = data
+                    if len(carry) > ARROW_CARRY_MAX:
+                        raise NotVouched
+                    continue
+                chunk, carry = data[:end], data[end:]
+            else:
+                chunk, carry = carry, b""
+                if not chunk:
+                    return
+                if chunk.count(b'"') % 2:
+                    raise NotVouched  # a quote never closed, at the end of the file
+            try:
+                table = pacsv.read_csv(
+                    pa.py_buffer(chunk),
+                    read_options=pacsv.ReadOptions(
+                        use_threads=False,
+                        block_size=len(chunk) + 1,
+                        skip_rows=skip,
+                        column_names=names,
+                    ),
+                    parse_options=parse_options,
+                    convert_options=convert_options,
+                )
+            except pa.ArrowInvalid as exc:
+                raise NotVouched from exc
+            skip = 0
+            if table.num_rows == 0:
+                continue
+            last = table.num_rows - 1
+            for column in table.columns:
+                longest = pc.max(pc.binary_length(column)).as_py()
+                if longest > FIELD_SIZE_LIMIT:
+                    raise NotVouched
+                if column[last].as_py()[-1:] in ("\n", "\r", b"\n", b"\r"):
+                    raise NotVouched  # an open quoted cell, or a cell ending in a line break
+            yield from zip(*[table.column(i).to_pylist() for i in wanted], repeat(""))
+    finally:
+        raw.close()
 
 
 def column_index(

@@ -262,14 +262,19 @@ def main() -> None:
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
 
-    export = work / "viva-export.zip"
+    export = work / f"viva-export-{n}.zip"
     started = time.perf_counter()
-    process = multiprocessing.Process(target=generate, args=(export, n))
-    process.start()
-    process.join()
+    if export.exists():  # kept from an earlier run (--keep): the same seed gives the same file
+        made = "reused"
+    else:
+        process = multiprocessing.Process(target=generate, args=(export, n))
+        process.start()
+        process.join()
+        made = f"generated in {time.perf_counter() - started:.0f} s"
+    for name in ("bench.sqlite3", "bench.sqlite3-wal", "bench.sqlite3-shm"):
+        (work / name).unlink(missing_ok=True)  # a fresh database for the first import
     print(
-        f"{n:,} messages: {export.stat().st_size / 1e6:.0f} MB ZIP generated in "
-        f"{time.perf_counter() - started:.0f} s; database: "
+        f"{n:,} messages: {export.stat().st_size / 1e6:.0f} MB ZIP {made}; database: "
         f"{'PostgreSQL' if postgres else 'SQLite'} in {work}"
     )
 

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
@@ -34,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from trellis.activity import rollups
 from trellis.activity.feed import Batch
+from trellis.activity.localtime import LocalTime
 from trellis.activity.models import (
     AuthorAlias,
     EsnAuthor,
@@ -50,7 +52,6 @@ BATCH = 5000
 # A first import sums its rollups in memory up to this many rows, then leaves them to SQL
 # (memory stays bounded whatever the size of the export).
 SUM_WHILE_READING_MAX = 500_000
-EPOCH = dt.date(1970, 1, 1)
 CHUNK = 500  # values per IN (…) look-up
 # An import writing at least this many messages refreshes PostgreSQL's statistics.
 ANALYZE_AFTER_ROWS = 50_000
@@ -243,11 +244,15 @@ class Writer:
         self.vendor = connection.vendor
         # The staff flag as the database binds it: (not staff, staff).
         self.staff_flag: tuple[Any, Any] = (0, 1) if self.vendor == "sqlite" else (False, True)
+        # What the rows of a message without an author read (id, contributor, staff).
+        self.nobody: tuple[int | None, int, Any] = (None, 0, self.staff_flag[False])
         self.authors_stored = True
         # A first import adds up its rollups while it reads (see finish()):
-        # (space, day, staff) -> [posts, replies, reactions], and contributor rows.
+        # The day sums, and contributor rows.
         self.sum_while_reading = True
-        self.day_sums: dict[tuple[int, Any, Any], list[int]] = {}
+        # (space, day, staff, is a post) -> messages; (space, day, staff) -> reactions.
+        self.day_counts: Counter[tuple[int, Any, Any, Any]] = Counter()
+        self.day_reactions: dict[tuple[int, Any, Any], int] = {}
         self.month_contributors: set[tuple[int, Any, int, Any]] = set()
         self.stop_writing = False
 
@@ -379,7 +384,6 @@ class Writer:
         # A source without authors yet (a first import) has none to look up per batch.
         self.authors_stored = EsnAuthor.objects.filter(source=self.source).exists()
         self.max_id = Message.objects.aggregate(m=Max("pk"))["m"] or 0
-        self._time = _LocalTime(zoneinfo.ZoneInfo(settings.TIME_ZONE), self.vendor)
         self.written = 0
         self.upserted = False
         upsert = rollups.sql(UPSERT_MESSAGES)
@@ -409,7 +413,7 @@ class Writer:
             if spaces:
                 self.upsert_spaces(reader.spaces[k] for k in spaces)
             self.upsert_authors(batch.new_authors)
-            params = self._params(batch.rows)
+            params = self._params(batch)
             changed: list[tuple[Any, ...]] = []
             if not self.fresh:
                 with connection.cursor() as cursor:
@@ -430,7 +434,7 @@ class Writer:
         batch is then upserted, which rewrites those rows unchanged.
         """
         self.written += len(new) + len(changed)
-        if not self._time.sqlite:
+        if self.vendor != "sqlite":
             self._write_postgresql(new, changed)
             return
         connection.ensure_connection()
@@ -475,72 +479,77 @@ class Writer:
             if changed:
                 cursor.executemany(upsert, changed)
 
-    def _params(self, batch: list[Any]) -> list[tuple[Any, ...]]:
-        # Per-row hot loop: the local day and the stored created_at come from caches
-        # keyed by quarter hour, day and second of day (see _LocalTime); an author's id,
-        # contributor key and staff flag from one look-up.
-        source, space_ids, authors = self.source, self.space_ids, self.author_info
-        lt = self._time
-        offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
-        pairs, fresh = self.pairs, self.fresh
-        summing = fresh and self.sum_while_reading
-        day_sums, month_contributors = self.day_sums, self.month_contributors
-        nobody = (None, 0, self.staff_flag[False])
-        params: list[tuple[Any, ...]] = []
-        append = params.append
-        for external_id, space, author, seconds, micro, is_post, reactions, counted in batch:
-            space_id = space_ids[space]
-            utc_day = seconds // 86400
-            offset = offsets.get(utc_day)
-            if offset is None:
-                offset = lt.offset(utc_day, seconds)
-            dayno = (seconds + offset) // 86400
-            day = days.get(dayno) or lt.day(dayno)
-            if sqlite:
-                created_db = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
-                if micro:
-                    created_db += f".{micro:06d}"
-                # Booleans as 0/1: sqlite3 binds a bool through the adapter protocol, which
-                # cost 10 s per 2 million rows when measured.
-                is_post, counted = 1 if is_post else 0, 1 if counted else 0
-            else:
-                created_db = lt.aware(seconds, micro)
-            author_id, contributor, staff = authors.get(author, nobody)
-            append(
-                (
-                    source,
-                    external_id,
-                    space_id,
-                    author_id,
-                    created_db,
-                    day[0],
-                    is_post,
-                    reactions,
-                    counted,
+    def _params(self, batch: Batch) -> list[tuple[Any, ...]]:
+        """The batch's rows as the message table stores them, and (a first import) their
+        sums: keys mapped to ids and rows assembled with C-level map and zip, not one
+        Python step per row (the rows come in columns, see trellis.activity.feed)."""
+        source = self.source
+        space_ids = list(map(self.space_ids.__getitem__, batch.spaces))
+        infos = list(map(self.author_info.get, batch.authors, repeat(self.nobody)))
+        params = list(
+            zip(
+                repeat(source),
+                batch.ids,
+                space_ids,
+                map(itemgetter(0), infos),
+                batch.created,
+                batch.days,
+                batch.posts,
+                batch.reactions,
+                batch.counted,
+            )
+        )
+        if self.fresh and self.sum_while_reading:
+            # Posts and replies per (space, day, staff, is a post), of the rows that count;
+            # reactions apart (most sources have none).
+            staff = list(map(itemgetter(2), infos))
+            self.day_counts.update(
+                compress(zip(space_ids, batch.days, staff, batch.posts, strict=True), batch.counted)
+            )
+            if any(batch.reactions):
+                sums = self.day_reactions
+                for key, n in compress(
+                    zip(
+                        zip(space_ids, batch.days, staff, strict=True), batch.reactions, strict=True
+                    ),
+                    batch.counted,
+                ):
+                    if n:
+                        sums[key] = sums.get(key, 0) + n
+            self.month_contributors.update(
+                compress(
+                    zip(
+                        space_ids, batch.month_firsts, map(itemgetter(1), infos), staff, strict=True
+                    ),
+                    batch.contributes,
                 )
             )
-            if summing and counted:
-                # Its (space, month) pair is read from the sums at the end (_summed_pairs).
-                sums = day_sums.get((space_id, day[0], staff))
-                if sums is None:
-                    sums = day_sums[(space_id, day[0], staff)] = [0, 0, 0]
-                sums[0 if is_post else 1] += 1
-                sums[2] += reactions
-                if author_id is not None:
-                    month_contributors.add((space_id, day[2], contributor, staff))
-            elif fresh:
-                pairs.add((space_id, day[1]))
-        if summing and len(day_sums) + len(month_contributors) > SUM_WHILE_READING_MAX:
-            self.sum_while_reading = False
-            pairs |= self._summed_pairs()
-            day_sums.clear()
-            month_contributors.clear()
+            if len(self.day_counts) + len(self.month_contributors) > SUM_WHILE_READING_MAX:
+                self.sum_while_reading = False
+                self.pairs |= self._summed_pairs()
+                self.day_counts.clear()
+                self.day_reactions.clear()
+                self.month_contributors.clear()
+        elif self.fresh:
+            self.pairs.update(zip(space_ids, batch.months, strict=True))
         return params
 
     def _summed_pairs(self) -> set[rollups.Pair]:
         """The (space, month) pairs of the rows summed while reading."""
-        month_of = self._time.month_of
-        return {(space_id, month_of(day)) for space_id, day, _staff in self.day_sums}
+        month_of = LocalTime.month_of
+        return {(space_id, month_of(day)) for space_id, day, _staff, _post in self.day_counts}
+
+    def _day_sums(self) -> list[tuple[Any, ...]]:
+        """The rollup rows (space, day, staff, posts, replies, reactions) of the sums."""
+        sums: dict[tuple[Any, ...], list[int]] = {}
+        for (space_id, day, staff, is_post), n in self.day_counts.items():
+            row = sums.get((space_id, day, staff))
+            if row is None:
+                row = sums[(space_id, day, staff)] = [0, 0, 0]
+            row[0 if is_post else 1] += n
+        for key, n in self.day_reactions.items():
+            sums.setdefault(key, [0, 0, 0])[2] += n
+        return [(*key, *values) for key, values in sums.items()]
 
     def _changed(
         self, cursor: Any, params: list[tuple[Any, ...]]
@@ -549,13 +558,13 @@ class Writer:
         incoming = {p[1]: p for p in params}  # the last of duplicates wins
         keys = list(incoming)
         stored: dict[str, tuple[Any, ...]] = {}
-        probe = rollups.sql(PROBE_MESSAGES_SQLITE if self._time.sqlite else PROBE_MESSAGES)
+        probe = rollups.sql(PROBE_MESSAGES_SQLITE if self.vendor == "sqlite" else PROBE_MESSAGES)
         for part in chunks(keys, 2000):
             cursor.execute(probe % {"keys": ", ".join(["%s"] * len(part))}, [self.source, *part])
             for row in cursor.fetchall():
                 # (1, None, "…", "…", 1, 0, 1) == (1, None, "…", "…", True, 0, True)
                 stored[row[0]] = row[1:]
-        report, pairs, month_of = self.report, self.pairs, self._time.month_of
+        report, pairs, month_of = self.report, self.pairs, LocalTime.month_of
         new, changed = [], []
         for key, p in incoming.items():
             old = stored.get(key)
@@ -676,7 +685,7 @@ class Writer:
                 # rebuild would read back every row just written).
                 self.report.rollup_pairs = rollups.replace(
                     pairs,
-                    [(s, d, st, *v) for (s, d, st), v in self.day_sums.items()],
+                    self._day_sums(),
                     sorted(self.month_contributors),
                     beat=self.beat,
                 )
@@ -748,70 +757,6 @@ class Writer:
         ]
         Membership.objects.bulk_create(new, batch_size=CHUNK)
         return len(new)
-
-
-class _LocalTime:
-    """Caches that turn an instant into the stored created_at and its local day and month.
-
-    The UTC offset of the programme zone is looked up once per UTC day (per quarter hour
-    on the days it changes), day values once per day, and on SQLite (which
-    stores times as text) the "HH:MM:SS" of each second of the day is prepared once, so
-    that millions of rows cost a few dictionary look-ups each.
-    """
-
-    def __init__(self, zone: zoneinfo.ZoneInfo, vendor: str) -> None:
-        self.zone = zone
-        self.sqlite = vendor == "sqlite"
-        self.offsets: dict[int, int] = {}  # by UTC day, for days with one offset
-        self.quarters: dict[int, int] = {}  # by quarter hour, on days of a change
-        self.days: dict[int, tuple[Any, str, Any]] = {}
-        self.utc_days: dict[int, str] = {}
-        self.hms: list[str] = (
-            [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
-            if self.sqlite
-            else []
-        )
-
-    def _offset_at(self, seconds: int) -> int:
-        moment = dt.datetime.fromtimestamp(seconds, tz=self.zone)
-        return int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
-
-    def offset(self, utc_day: int, seconds: int) -> int:
-        """The zone's offset at this instant. Cached for the whole UTC day when the day
-        has one offset; days with a change are looked up per quarter hour (zones change
-        offset on quarter hours), and not cached by day."""
-        start = utc_day * 86400
-        first, last = self._offset_at(start), self._offset_at(start + 86399)
-        if first == last:
-            self.offsets[utc_day] = first
-            return first
-        quarter = seconds // 900
-        if quarter not in self.quarters:
-            self.quarters[quarter] = self._offset_at(quarter * 900)
-        return self.quarters[quarter]
-
-    @staticmethod
-    def aware(seconds: int, micro: int) -> dt.datetime:
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=micro)
-
-    def day(self, dayno: int) -> tuple[Any, str, Any]:
-        """(the day as stored, "YYYY-MM", the first of its month as stored)."""
-        date = EPOCH + dt.timedelta(days=dayno)
-        month = date.replace(day=1)
-        value = self.days[dayno] = (
-            date.isoformat() if self.sqlite else date,
-            date.isoformat()[:7],
-            month.isoformat() if self.sqlite else month,
-        )
-        return value
-
-    def utc_day(self, dayno: int) -> str:
-        value = self.utc_days[dayno] = (EPOCH + dt.timedelta(days=dayno)).isoformat()
-        return value
-
-    @staticmethod
-    def month_of(day: Any) -> str:
-        return day.isoformat()[:7] if isinstance(day, dt.date) else str(day)[:7]
 
 
 def unresolved_note(report: ImportReport) -> None:

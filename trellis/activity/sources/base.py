@@ -454,9 +454,11 @@ def arrow_records(
     The bytes are cut into chunks at a record's end (_record_end) and each chunk is parsed
     on its own, in this thread: Arrow never calls back into Python from its own threads. A
     chunk cut inside a quoted cell (fooled by a stray quote) ends with an open quoted cell,
-    which Arrow reads to the end of the chunk: the record's last cell then ends with the
-    line break, and the chunk is not vouched for. A legitimate cell ending with a line
-    break is not vouched for either; the csv module reads it.
+    which Arrow reads to the end of the chunk. That cell is the record's last one (with
+    fewer cells than the header, Arrow refuses the record), and it then ends with the line
+    break where the chunk was cut: the chunk is not vouched for. Only the last column is
+    checked, so a message body ending in a line break does not send the rest of the file to
+    the csv module; a last cell that legitimately ends in one does.
 
     One difference stays, on purpose: a closing quote followed by other characters
     (`"ab"c`) reads as `abc`, as spreadsheet programs read it, where the csv module's strict
@@ -515,13 +517,12 @@ def arrow_records(
             skip = 0
             if table.num_rows == 0:
                 continue
-            last = table.num_rows - 1
             for column in table.columns:
                 longest = pc.max(pc.binary_length(column)).as_py()
                 if longest > FIELD_SIZE_LIMIT:
                     raise NotVouched
-                if column[last].as_py()[-1:] in ("\n", "\r", b"\n", b"\r"):
-                    raise NotVouched  # an open quoted cell, or a cell ending in a line break
+            if table.column(width - 1)[-1].as_py()[-1:] in ("\n", "\r", b"\n", b"\r"):
+                raise NotVouched  # an open quoted cell, or a last cell ending in a line break
             yield from zip(*[table.column(i).to_pylist() for i in wanted], repeat(""))
     finally:
         raw.close()

@@ -179,3 +179,22 @@ def test_it_uses_the_french_plural_on_the_catalogue(world, as_user) -> None:  # 
     count = Community.objects.count()
     assert count > 1
     assert f"{count} communautés" in page
+
+
+def test_filters_say_all_in_the_gender_of_their_noun(world, as_user) -> None:  # type: ignore[no-untyped-def]
+    """French "All" agrees with the filtered noun: "Tous" les statuts, "Toutes" les
+    étapes and entités (one msgid, two contexts)."""
+    client = as_user("office")
+    client.cookies["django_language"] = "fr"
+    page = unescape(client.get("/programme/health/").content.decode())
+
+    def first_option(name: str) -> str:
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+        assert select is not None, name
+        option = re.search(r"<option[^>]*>([^<]*)</option>", select.group(1))
+        assert option is not None, name
+        return option.group(1)
+
+    assert first_option("status") == "Tous"
+    assert first_option("stage") == "Toutes"
+    assert first_option("business_unit") == "Toutes"

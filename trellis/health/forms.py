@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from trellis.health.maturity import LEVEL_NAMES, LEVELS
@@ -56,13 +56,14 @@ class HealthFilterForm(forms.Form):
     stage = forms.ChoiceField(
         label=_("Stage"),
         required=False,
-        choices=[("", _("All"))] + [(s.value, s.label) for s in FOLLOWED_STAGES],
+        choices=[("", pgettext_lazy("filter choice for a feminine noun", "All"))]
+        + [(s.value, s.label) for s in FOLLOWED_STAGES],
     )
     business_unit = forms.ModelChoiceField(
         label=_("Business unit"),
         required=False,
         queryset=BusinessUnit.objects.order_by("name"),
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("filter choice for a feminine noun", "All"),
     )
     q = forms.CharField(label=_("Community"), required=False, max_length=100)
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trellis.communities.models import Community
 from trellis.core.models import ProgrammeSettings
@@ -248,7 +249,7 @@ class StoryFilterForm(forms.Form):
         required=False,
         queryset=Community.objects.order_by("name"),
         to_field_name="slug",
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("filter choice for a feminine noun", "All"),
     )
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     cycle = forms.ChoiceField(
@@ -261,4 +262,5 @@ class StoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("All")), *[(y, str(y)) for y in years]]  # type: ignore[attr-defined]
+        everything = pgettext_lazy("filter choice for a feminine noun", "All")
+        self.fields["year"].choices = [("", everything), *[(y, str(y)) for y in years]]  # type: ignore[attr-defined]

@@ -28,7 +28,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -72,64 +73,74 @@ def local_time() -> LocalTime:
     return LocalTime(zoneinfo.ZoneInfo(settings.TIME_ZONE), connection.vendor)
 
 
-def _prepared(rows: Iterator[Any], lt: LocalTime) -> Iterator[Batch]:
+def _prepared(rows: Iterable[Any], lt: LocalTime) -> Iterator[Batch]:
     seen_spaces: set[str] = set()
     seen_authors: set[str] = set()
     offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
     aware = lt.aware
-
-    def empty() -> tuple[list[Any], ...]:
-        return tuple([] for _ in range(11))
-
-    def done(columns: tuple[list[Any], ...]) -> Batch:
-        spaces = set(columns[1]) - seen_spaces
-        authors = set(columns[2]) - seen_authors
-        authors.discard("")
-        seen_spaces.update(spaces)
-        seen_authors.update(authors)
-        counted = columns[9]
-        excluded = len(counted) - sum(1 for c in counted if c)
-        return Batch._make((*columns, spaces, authors, excluded))
-
-    columns = empty()
-    (ids, spaces, authors, created, day_col, months, firsts, posts, reactions_col, counted_col,
-     contributes) = columns  # fmt: skip
-    for external_id, space, author, moment, is_post, reactions, counted in rows:
-        ts = moment.timestamp()
-        seconds = int(ts) if ts >= 0 else int(ts) - (ts != int(ts))
-        utc_day = seconds // 86400
-        offset = offsets.get(utc_day)
-        if offset is None:
-            offset = lt.offset(utc_day, seconds)
-        dayno = (seconds + offset) // 86400
-        day = days.get(dayno) or lt.day(dayno)
-        if sqlite:
-            stamp = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
-            micro = moment.microsecond
-            if micro:
-                stamp += f".{micro:06d}"
-            created.append(stamp)
-            posts.append(1 if is_post else 0)
-            counted_col.append(1 if counted else 0)
-        else:
-            created.append(aware(seconds, moment.microsecond))
-            posts.append(bool(is_post))
-            counted_col.append(bool(counted))
-        ids.append(external_id)
-        spaces.append(space)
-        authors.append(author)
-        day_col.append(day[0])
-        months.append(day[1])
-        firsts.append(day[2])
-        reactions_col.append(reactions)
-        contributes.append(bool(counted and author))
-        if len(ids) >= BATCH:
-            yield done(columns)
-            columns = empty()
-            (ids, spaces, authors, created, day_col, months, firsts, posts, reactions_col,
-             counted_col, contributes) = columns  # fmt: skip
-    if ids:
-        yield done(columns)
+    source = iter(rows)
+    while chunk := list(islice(source, BATCH)):
+        ids: list[str] = []
+        spaces: list[str] = []
+        authors: list[str] = []
+        created: list[Any] = []
+        day_col: list[Any] = []
+        months: list[str] = []
+        firsts: list[Any] = []
+        posts: list[Any] = []
+        reactions_col: list[int] = []
+        counted_col: list[Any] = []
+        contributes: list[bool] = []
+        for external_id, space, author, moment, is_post, reactions, counted in chunk:
+            ts = moment.timestamp()
+            seconds = int(ts) if ts >= 0 else int(ts) - (ts != int(ts))
+            utc_day = seconds // 86400
+            offset = offsets.get(utc_day)
+            if offset is None:
+                offset = lt.offset(utc_day, seconds)
+            dayno = (seconds + offset) // 86400
+            day = days.get(dayno) or lt.day(dayno)
+            if sqlite:
+                stamp = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
+                micro = moment.microsecond
+                if micro:
+                    stamp += f".{micro:06d}"
+                created.append(stamp)
+                posts.append(1 if is_post else 0)
+                counted_col.append(1 if counted else 0)
+            else:
+                created.append(aware(seconds, moment.microsecond))
+                posts.append(bool(is_post))
+                counted_col.append(bool(counted))
+            ids.append(external_id)
+            spaces.append(space)
+            authors.append(author)
+            day_col.append(day[0])
+            months.append(day[1])
+            firsts.append(day[2])
+            reactions_col.append(reactions)
+            contributes.append(bool(counted and author))
+        new_spaces = set(spaces) - seen_spaces
+        new_authors = set(authors) - seen_authors
+        new_authors.discard("")
+        seen_spaces |= new_spaces
+        seen_authors |= new_authors
+        yield Batch(
+            ids=ids,
+            spaces=spaces,
+            authors=authors,
+            created=created,
+            days=day_col,
+            months=months,
+            month_firsts=firsts,
+            posts=posts,
+            reactions=reactions_col,
+            counted=counted_col,
+            contributes=contributes,
+            new_spaces=new_spaces,
+            new_authors=new_authors,
+            excluded=len(counted_col) - sum(1 for c in counted_col if c),
+        )
 
 
 def parallel_worthwhile(data_size: int) -> bool:

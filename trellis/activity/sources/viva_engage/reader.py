@@ -195,7 +195,7 @@ class VivaEngageReader(Reader):
                         break
                     if cells:  # blank records are not counted, as below
                         self.rows_read += 1
-            except csv.Error as exc:  # not expected: Arrow read these records
+            except csv.Error as exc:  # a record Arrow took leniently (`"ab"c`, see there)
                 raise SourceError(member, csv_reason(exc), line=rows.line_num) from exc
             yield from self._message_rows(member, rows, cols, exact=True)
         finally:

@@ -24,6 +24,7 @@ from tests.activity_exports import (
     write_zip,
 )
 from tests.personas import World
+from trellis.activity import feed
 from trellis.activity.models import (
     AuthorAlias,
     EsnAuthor,
@@ -290,7 +291,11 @@ def test_it_splits_programme_staff_in_the_day_rollups(world: World, tmp_path: Pa
     assert staff.contributor == world.leader.person.pk
 
 
-def test_it_parses_in_a_child_process_the_same_as_inline(world: World, tmp_path: Path) -> None:
+def test_it_parses_in_a_child_process_the_same_as_inline(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Twelve batches: more than the pipe and the parsing process's outbox hold at once.
+    monkeypatch.setattr(feed, "BATCH", 1000)
     export = base_export()
     export.messages = [
         VivaMessage(

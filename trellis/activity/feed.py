@@ -25,12 +25,17 @@ parsed, so that in the parallel case it costs the writing process nothing
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
+import queue
+import threading
 import zoneinfo
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, repeat
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
+from operator import add
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,13 +44,17 @@ from django.db import connection
 from django.utils import translation
 
 from trellis.activity.localtime import LocalTime
-from trellis.activity.sources.base import Reader, SourceError
+from trellis.activity.sources.base import MessageColumns, Reader, SourceError
 
-BATCH = 5000
+# Rows per batch: the writer's look-ups are per batch, and a long run of inserts keeps
+# SQLite's B-tree pages in the processor's caches.
+BATCH = 20000
 # Data files at least this large are parsed in a child process (when fork is available).
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 # What the pipe from the parsing process may hold (Linux caps it, at 1 MiB by default).
 PIPE_BYTES = 4 * 1024 * 1024
+# Pickled batches the parsing process may hold ready beyond what the pipe holds.
+OUTBOX = 3
 
 
 class Batch(NamedTuple):
@@ -73,74 +82,192 @@ def local_time() -> LocalTime:
     return LocalTime(zoneinfo.ZoneInfo(settings.TIME_ZONE), connection.vendor)
 
 
-def _prepared(rows: Iterable[Any], lt: LocalTime) -> Iterator[Batch]:
-    seen_spaces: set[str] = set()
-    seen_authors: set[str] = set()
-    offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
-    aware = lt.aware
-    source = iter(rows)
-    while chunk := list(islice(source, BATCH)):
-        ids: list[str] = []
-        spaces: list[str] = []
-        authors: list[str] = []
-        created: list[Any] = []
-        day_col: list[Any] = []
-        months: list[str] = []
-        firsts: list[Any] = []
-        posts: list[Any] = []
-        reactions_col: list[int] = []
-        counted_col: list[Any] = []
-        contributes: list[bool] = []
-        for external_id, space, author, moment, is_post, reactions, counted in chunk:
-            ts = moment.timestamp()
-            seconds = int(ts) if ts >= 0 else int(ts) - (ts != int(ts))
-            utc_day = seconds // 86400
-            offset = offsets.get(utc_day)
-            if offset is None:
-                offset = lt.offset(utc_day, seconds)
-            dayno = (seconds + offset) // 86400
-            day = days.get(dayno) or lt.day(dayno)
-            if sqlite:
-                stamp = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
-                micro = moment.microsecond
-                if micro:
-                    stamp += f".{micro:06d}"
-                created.append(stamp)
-                posts.append(1 if is_post else 0)
-                counted_col.append(1 if counted else 0)
-            else:
-                created.append(aware(seconds, moment.microsecond))
-                posts.append(bool(is_post))
-                counted_col.append(bool(counted))
-            ids.append(external_id)
-            spaces.append(space)
-            authors.append(author)
-            day_col.append(day[0])
-            months.append(day[1])
-            firsts.append(day[2])
-            reactions_col.append(reactions)
-            contributes.append(bool(counted and author))
-        new_spaces = set(spaces) - seen_spaces
-        new_authors = set(authors) - seen_authors
+class Batcher:
+    """Makes Batches from a reader's row groups (Reader.row_groups), in order; remembers
+    the space and author keys already met."""
+
+    def __init__(self, lt: LocalTime) -> None:
+        self.lt = lt
+        self.seen_spaces: set[str] = set()
+        self.seen_authors: set[str] = set()
+
+    def batches(self, groups: Iterable[list[Any] | MessageColumns]) -> Iterator[Batch]:
+        """Batches of about BATCH rows: rows given one by one, or columns (several groups
+        of columns joined into one batch)."""
+        rows: list[Any] = []
+        columns: list[MessageColumns] = []
+        held = 0  # rows in `columns`
+        for group in groups:
+            if isinstance(group, MessageColumns):
+                if rows:
+                    yield from self.from_rows(rows)
+                    rows = []
+                columns.append(group)
+                held += len(group)
+                if held >= BATCH:
+                    yield from self.from_columns(MessageColumns.joined(columns))
+                    columns, held = [], 0
+                continue
+            if columns:
+                yield from self.from_columns(MessageColumns.joined(columns))
+                columns, held = [], 0
+            rows.extend(group)
+            if len(rows) >= BATCH:
+                yield from self.from_rows(rows[:BATCH])
+                rows = rows[BATCH:]
+        if columns:
+            yield from self.from_columns(MessageColumns.joined(columns))
+        if rows:
+            yield from self.from_rows(rows)
+
+    def _batch(self, **columns: Any) -> Batch:
+        new_spaces = set(columns["spaces"]) - self.seen_spaces
+        new_authors = set(columns["authors"]) - self.seen_authors
         new_authors.discard("")
-        seen_spaces |= new_spaces
-        seen_authors |= new_authors
-        yield Batch(
-            ids=ids,
-            spaces=spaces,
-            authors=authors,
-            created=created,
-            days=day_col,
-            months=months,
-            month_firsts=firsts,
-            posts=posts,
-            reactions=reactions_col,
-            counted=counted_col,
-            contributes=contributes,
+        self.seen_spaces |= new_spaces
+        self.seen_authors |= new_authors
+        counted = columns["counted"]
+        return Batch(
+            **columns,
             new_spaces=new_spaces,
             new_authors=new_authors,
-            excluded=len(counted_col) - sum(1 for c in counted_col if c),
+            excluded=len(counted) - sum(counted),
         )
+
+    def from_rows(self, rows: Iterable[Any]) -> Iterator[Batch]:
+        """Batches of MessageRow tuples, one Python step per row."""
+        lt = self.lt
+        offsets, days, utc_days, hms, sqlite = lt.offsets, lt.days, lt.utc_days, lt.hms, lt.sqlite
+        aware = lt.aware
+        source = iter(rows)
+        while chunk := list(islice(source, BATCH)):
+            ids: list[str] = []
+            spaces: list[str] = []
+            authors: list[str] = []
+            created: list[Any] = []
+            day_col: list[Any] = []
+            months: list[str] = []
+            firsts: list[Any] = []
+            posts: list[Any] = []
+            reactions_col: list[int] = []
+            counted_col: list[Any] = []
+            contributes: list[bool] = []
+            for external_id, space, author, moment, is_post, reactions, counted in chunk:
+                ts = moment.timestamp()
+                seconds = int(ts) if ts >= 0 else int(ts) - (ts != int(ts))
+                utc_day = seconds // 86400
+                offset = offsets.get(utc_day)
+                if offset is None:
+                    offset = lt.offset(utc_day, seconds)
+                dayno = (seconds + offset) // 86400
+                day = days.get(dayno) or lt.day(dayno)
+                if sqlite:
+                    stamp = (utc_days.get(utc_day) or lt.utc_day(utc_day)) + hms[seconds % 86400]
+                    micro = moment.microsecond
+                    if micro:
+                        stamp += f".{micro:06d}"
+                    created.append(stamp)
+                    posts.append(1 if is_post else 0)
+                    counted_col.append(1 if counted else 0)
+                else:
+                    created.append(aware(seconds, moment.microsecond))
+                    posts.append(bool(is_post))
+                    counted_col.append(bool(counted))
+                ids.append(external_id)
+                spaces.append(space)
+                authors.append(author)
+                day_col.append(day[0])
+                months.append(day[1])
+                firsts.append(day[2])
+                reactions_col.append(reactions)
+                contributes.append(bool(counted and author))
+            yield self._batch(
+                ids=ids,
+                spaces=spaces,
+                authors=authors,
+                created=created,
+                days=day_col,
+                months=months,
+                month_firsts=firsts,
+                posts=posts,
+                reactions=reactions_col,
+                counted=counted_col,
+                contributes=contributes,
+            )
+
+    def from_columns(self, group: MessageColumns) -> Iterator[Batch]:
+        """A Batch of MessageColumns computed column by column with Arrow (the same values
+        as from_rows gives for group.rows(); tests/test_activity_arrow.py checks it). The
+        local day comes from the zone's offset per quarter hour, looked up once per
+        distinct quarter hour; values repeated across rows (days, months, keys) are shared
+        objects, as from_rows makes them, so that pickling and hashing stay cheap."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lt = self.lt
+        micros = pc.cast(group.created, pa.int64())
+        if len(group) == 0 or pc.min(micros).as_py() < 2 * 86400 * 1_000_000:
+            # Instants near or before the epoch: floor division matters, row by row.
+            yield from self.from_rows(group.rows())
+            return
+        seconds = pc.divide(micros, 1_000_000)  # truncates: the same as floor here
+        quarters = pc.divide(seconds, 900)
+        distinct = pc.unique(quarters)
+        offsets = pa.array([lt.quarter_offset(q) for q in distinct.to_pylist()], pa.int64())
+        local = pc.add(seconds, pc.take(offsets, pc.index_in(quarters, distinct)))
+        daynos = pc.divide(local, 86400)
+        distinct = pc.unique(daynos)
+        values = [lt.days.get(d) or lt.day(d) for d in distinct.to_pylist()]
+        at = pc.index_in(daynos, distinct).to_pylist()
+        # The stored instant, from values made once per UTC day and second of the day
+        # (what from_rows does row by row); microseconds only on the rows that have some.
+        utc_days = pc.divide(seconds, 86400)
+        distinct = pc.unique(utc_days)
+        numbers = distinct.to_pylist()
+        micro = pc.subtract(micros, pc.multiply(seconds, 1_000_000))
+        fractions = pc.indices_nonzero(micro).to_pylist()
+        if lt.sqlite:
+            dates = [lt.utc_days.get(d) or lt.utc_day(d) for d in numbers]
+            at_day = pc.index_in(utc_days, distinct).to_pylist()
+            of_day = pc.subtract(seconds, pc.multiply(utc_days, 86400)).to_pylist()
+            created = list(
+                map(add, map(dates.__getitem__, at_day), map(lt.hms.__getitem__, of_day))
+            )
+            if fractions:
+                micros_at = micro.to_pylist()
+                for i in fractions:
+                    created[i] += f".{micros_at[i]:06d}"
+            posts = pc.cast(group.posts, pa.int8()).to_pylist()
+            counted = pc.cast(group.counted, pa.int8()).to_pylist()
+        else:
+            created = list(map(dt.datetime.fromtimestamp, seconds.to_pylist(), repeat(dt.UTC)))
+            if fractions:
+                micros_at = micro.to_pylist()
+                for i in fractions:
+                    created[i] = created[i].replace(microsecond=micros_at[i])
+            posts = group.posts.to_pylist()
+            counted = group.counted.to_pylist()
+        yield self._batch(
+            ids=group.ids.to_pylist(),
+            spaces=_shared(group.spaces),
+            authors=_shared(group.authors),
+            created=created,
+            days=list(map([v[0] for v in values].__getitem__, at)),
+            months=list(map([v[1] for v in values].__getitem__, at)),
+            month_firsts=list(map([v[2] for v in values].__getitem__, at)),
+            posts=posts,
+            reactions=[0] * len(group),
+            counted=counted,
+            contributes=pc.and_(group.counted, pc.not_equal(group.authors, "")).to_pylist(),
+        )
+
+
+def _shared(column: Any) -> list[Any]:
+    """A column's values as a list where equal values are one object."""
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(column)
+    return list(map(distinct.to_pylist().__getitem__, pc.index_in(column, distinct).to_pylist()))
 
 
 def parallel_worthwhile(data_size: int) -> bool:
@@ -157,7 +284,7 @@ def message_batches(reader: Reader, *, parallel: bool | None = None) -> Iterator
     if parallel is None:
         parallel = parallel_worthwhile(reader.data_size())
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _prepared(reader.rows(), local_time())
+        yield from Batcher(local_time()).batches(reader.row_groups())
         return
     yield from _from_child(reader)
 
@@ -165,18 +292,40 @@ def message_batches(reader: Reader, *, parallel: bool | None = None) -> Iterator
 _STATE = ("rows_read", "error_count", "_bytes_done", "skipped")
 
 
+def _send_all(conn: Connection, outbox: queue.Queue[memoryview | None]) -> None:
+    """The child's sending thread: writes pickled messages to the pipe while the main
+    thread parses on (writing to a full pipe waits without holding the GIL)."""
+    broken = False
+    while (payload := outbox.get()) is not None:
+        if broken:
+            continue  # the parent is gone: drain, so that the parser never blocks
+        try:
+            conn.send_bytes(payload)
+        except OSError:
+            broken = True
+
+
 def _child(reader: Reader, conn: Connection, language: str) -> None:
     translation.activate(language)
+    # Up to OUTBOX pickled batches wait for the pipe, so that parsing runs ahead of the
+    # writer by more than the pipe holds (a batch is larger than the pipe).
+    outbox: queue.Queue[memoryview | None] = queue.Queue(maxsize=OUTBOX)
+    sender = threading.Thread(target=_send_all, args=(conn, outbox), daemon=True)
+    sender.start()
+
+    def send(message: tuple[Any, ...]) -> None:
+        outbox.put(ForkingPickler.dumps(message))
+
     try:
         sent_spaces = set(reader.spaces)
         sent_authors = set(reader.authors)
-        for batch in _prepared(reader.rows(), local_time()):
+        for batch in Batcher(local_time()).batches(reader.row_groups()):
             # Records the parent does not have yet: those made while reading the rows.
             spaces = batch.new_spaces - sent_spaces
             authors = batch.new_authors - sent_authors
             sent_spaces |= spaces
             sent_authors |= authors
-            conn.send(
+            send(
                 (
                     "batch",
                     tuple(batch),
@@ -186,7 +335,7 @@ def _child(reader: Reader, conn: Connection, language: str) -> None:
                     len(reader.errors),
                 )
             )
-        conn.send(
+        send(
             (
                 "end",
                 {name: getattr(reader, name, 0) for name in _STATE},
@@ -198,10 +347,12 @@ def _child(reader: Reader, conn: Connection, language: str) -> None:
             )
         )
     except SourceError as exc:
-        conn.send(("error", exc.file, exc.reason, exc.line, reader.errors))
+        send(("error", exc.file, exc.reason, exc.line, reader.errors))
     except BaseException as exc:  # reported by the parent, which rolls back
-        conn.send(("crash", repr(exc)))
+        send(("crash", repr(exc)))
     finally:
+        outbox.put(None)
+        sender.join()
         conn.close()
 
 

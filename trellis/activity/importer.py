@@ -136,9 +136,12 @@ def alias_key(key: str) -> str:
     return key.lower() if "@" in key else key
 
 
-def resolve_people(source: str, authors: Iterable[tuple[str, str]]) -> dict[str, int | None]:
+def resolve_people(
+    source: str, authors: Iterable[tuple[str, str]], *, aliases_exist: bool = True
+) -> dict[str, int | None]:
     """ESN user id -> person id, for (id, e-mail) pairs: by e-mail (case-insensitive), then
-    by an alias of this source, then by an alias of any source (id before e-mail)."""
+    by an alias of this source, then by an alias of any source (id before e-mail).
+    `aliases_exist` False (the caller checked that this source has none) skips their look-up."""
     authors = list(authors)
     emails = sorted({e.strip().lower() for _k, e in authors if e.strip()})
     by_email: dict[str, int] = {}
@@ -150,7 +153,7 @@ def resolve_people(source: str, authors: Iterable[tuple[str, str]]) -> dict[str,
         )
     keys = sorted({k for k, _e in authors} | set(emails))
     aliases: dict[tuple[str, str], int] = {}
-    for part in chunks(keys):
+    for part in chunks(keys) if aliases_exist else ():
         for src, key, alias_person in AuthorAlias.objects.filter(
             key__in=part, source__in=[source, ""]
         ).values_list("source", "key", "person_id"):
@@ -255,6 +258,12 @@ class Writer:
         self.day_reactions: dict[tuple[int, Any, Any], int] = {}
         self.month_contributors: set[tuple[int, Any, int, Any]] = set()
         self.stop_writing = False
+        # Looked up once, not per batch: whether any alias may apply, and who is staff
+        # (a few people; the import changes neither).
+        self.aliases_exist = AuthorAlias.objects.filter(source__in=[self.source, ""]).exists()
+        self.staff_people = set(
+            Person.objects.filter(is_programme_staff=True).values_list("pk", flat=True)
+        )
 
     # spaces ---------------------------------------------------------------------------
 
@@ -319,6 +328,7 @@ class Writer:
                 (k, r.email or (existing[k].email if k in existing else ""))
                 for k, r in records.items()
             ),
+            aliases_exist=self.aliases_exist,
         )
         create: list[EsnAuthor] = []
         update: list[EsnAuthor] = []
@@ -360,14 +370,7 @@ class Writer:
             }
             for a in create:
                 a.pk = stored_ids[a.external_id]
-        staff: set[int] = set()
-        people_ids = sorted({a.person_id for _k, a in mine if a.person_id is not None})
-        for part in chunks(people_ids):
-            staff.update(
-                Person.objects.filter(pk__in=part, is_programme_staff=True).values_list(
-                    "pk", flat=True
-                )
-            )
+        staff = self.staff_people
         for key, a in mine:
             self.author_info[key] = (
                 a.pk,

@@ -53,6 +53,13 @@ class LocalTime:
             self.quarters[quarter] = self._offset_at(quarter * 900)
         return self.quarters[quarter]
 
+    def quarter_offset(self, quarter: int) -> int:
+        """The zone's offset during this quarter hour since the epoch (what offset() gives
+        for any instant in it)."""
+        utc_day = quarter // 96
+        offset = self.offsets.get(utc_day)
+        return offset if offset is not None else self.offset(utc_day, quarter * 900)
+
     @staticmethod
     def aware(seconds: int, micro: int) -> dt.datetime:
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=micro)

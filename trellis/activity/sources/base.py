@@ -27,7 +27,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import islice, repeat
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import IO, Any, ClassVar, Literal
@@ -111,6 +111,56 @@ class AuthorRecord:
 # A message, normalised: (external id, space id, author id or "", created_at (aware),
 # starts a thread, reactions, counts). The tuple keeps millions of rows cheap.
 MessageRow = tuple[str, str, str, Any, bool, int, bool]
+# Rows per group of Reader.row_groups() when a reader has no column-wise path.
+GROUP_ROWS = 5000
+
+
+@dataclass(slots=True)
+class MessageColumns:
+    """Messages as pyarrow arrays of one length: the fields of MessageRow, column by column
+    (reactions are 0). A reader gives these for rows it could check column-wise; see
+    Reader.row_groups and trellis.activity.feed."""
+
+    ids: Any  # string
+    spaces: Any  # string: the source's keys
+    authors: Any  # string: the source's keys, "" for none
+    created: Any  # timestamp("us", "UTC")
+    posts: Any  # bool
+    counted: Any  # bool
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def joined(cls, groups: list[MessageColumns]) -> MessageColumns:
+        """One group of the rows of several, in order."""
+        if len(groups) == 1:
+            return groups[0]
+        import pyarrow as pa
+
+        def join(name: str) -> Any:
+            parts = [getattr(g, name) for g in groups]
+            return pa.concat_arrays([c for p in parts for c in getattr(p, "chunks", [p])])
+
+        return cls(*(join(name) for name in cls.__slots__))
+
+    def rows(self) -> Iterator[MessageRow]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        micros = pc.cast(self.created, pa.int64()).to_pylist()
+        return zip(
+            self.ids.to_pylist(),
+            self.spaces.to_pylist(),
+            self.authors.to_pylist(),
+            [
+                dt.datetime.fromtimestamp(m // 1_000_000, dt.UTC).replace(microsecond=m % 1_000_000)
+                for m in micros
+            ],
+            self.posts.to_pylist(),
+            repeat(0),
+            self.counted.to_pylist(),
+        )
 
 
 class Reader(ABC):
@@ -150,6 +200,13 @@ class Reader(ABC):
     @abstractmethod
     def rows(self) -> Iterator[Any]:
         """The data rows, normalised; bad rows are rejected and skipped."""
+
+    def row_groups(self) -> Iterator[list[Any] | MessageColumns]:
+        """The same rows, in order, in groups: lists of rows, or MessageColumns where the
+        reader has a column-wise path (Viva Engage's messages)."""
+        rows = iter(self.rows())
+        while group := list(islice(rows, GROUP_ROWS)):
+            yield group
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         pass
@@ -435,7 +492,26 @@ def arrow_records(
 ) -> Generator[tuple[str, ...], None, None]:
     """The records of a CSV member after its one-line header, parsed by Apache Arrow's CSV
     reader: for each record, the text of the `wanted` columns (in that order) and a last
-    "" (the padding cell of an optional column the file lacks).
+    "" (the padding cell of an optional column the file lacks). See arrow_tables."""
+    tables = arrow_tables(archive, member, reader, width=width, wanted=wanted)
+    try:
+        for table in tables:
+            yield from table_records(table, wanted)
+    finally:
+        tables.close()
+
+
+def table_records(table: Any, wanted: Sequence[int]) -> Iterator[tuple[str, ...]]:
+    """A table's records as arrow_records gives them."""
+    return zip(*[table.column(i).to_pylist() for i in wanted], repeat(""))
+
+
+def arrow_tables(
+    archive: Archive, member: str, reader: Reader | None, *, width: int, wanted: Sequence[int]
+) -> Generator[Any, None, None]:
+    """The records of a CSV member after its one-line header, parsed by Apache Arrow's CSV
+    reader, as pyarrow Tables of `width` columns named c0, c1…: the `wanted` ones as
+    strings, the others as bytes.
 
     Arrow parses in C++ several times faster than the csv module (bench/README.md), but it
     cannot say on which line a record starts, and it differs from the csv module on broken
@@ -523,7 +599,7 @@ def arrow_records(
                     raise NotVouched
             if table.column(width - 1)[-1].as_py()[-1:] in ("\n", "\r", b"\n", b"\r"):
                 raise NotVouched  # an open quoted cell, or a last cell ending in a line break
-            yield from zip(*[table.column(i).to_pylist() for i in wanted], repeat(""))
+            yield table
     finally:
         raw.close()
 

@@ -2,9 +2,10 @@
 
 Parsing a large export (unzip, CSV, dates) costs about as much as writing it, so on a
 machine with two cores a forked child parses while this process writes: the child runs
-`reader.rows()` and sends batches through a pipe, with the spaces and authors first met
-in each batch; at the end it sends the reader's counters, errors and notes, which are
-merged into the parent's reader so that the rest of the import sees one reader.
+`reader.row_groups()` and sends batches through a pipe (from a thread, so that it parses
+on while the pipe is full), with the spaces and authors first met in each batch; at the
+end it sends the reader's counters, errors and notes, which are merged into the parent's
+reader so that the rest of the import sees one reader.
 
 The child never touches the database (it inherits the parent's connection objects but
 leaves through os._exit, which closes nothing). Small files are parsed in this process:
@@ -20,7 +21,10 @@ the writing process does no per-row Python work beyond the insert itself. A batc
 carries what the writer needs to know of its rows as a whole (the space and author keys
 first met in it, how many rows do not count). All of it is worked out where the rows are
 parsed, so that in the parallel case it costs the writing process nothing
-(bench/activity_import.py).
+(bench/activity_import.py). A reader gives its rows either one by one (lists of
+MessageRow tuples) or as columns it has already checked (MessageColumns, Viva Engage):
+Batcher makes the same batch values from either, the second with Arrow's compute
+functions instead of a Python step per row.
 """
 
 from __future__ import annotations

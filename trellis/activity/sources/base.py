@@ -7,6 +7,7 @@ subclass. The import service drives it the same way for every source:
         reader.open()                 # check the container, read the side files
         for row in reader.rows():     # stream the data rows, normalised
             ...                       # reader.spaces / reader.authors grow as rows arrive
+        # or reader.row_groups(): the same rows in groups, some as checked columns
         reader.errors                 # rejected rows: file, line, reason
 
 A problem that makes the rest of the file unreadable (damaged ZIP, missing file, bad

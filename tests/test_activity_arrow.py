@@ -81,17 +81,18 @@ def records(draw: Any) -> str:
     return ",".join(quote(c) for c in cells)
 
 
-def read(path: Path, *, fast: bool, chunk: int) -> tuple[Any, ...]:
-    """Everything the reader gives: rows, errors, counters, spaces and authors; or its error."""
+def outcome(path: Path, take: Any, *, fast: bool, chunk: int) -> tuple[Any, ...]:
+    """What `take(reader)` gives, then the reader's errors, counters, spaces and authors;
+    or its error. `fast` and `chunk` choose the path and where Arrow's chunks are cut."""
     VivaEngageReader.fast = fast
     base_chunk = base.ARROW_CHUNK
     base.ARROW_CHUNK = chunk
     try:
         with VivaEngageReader(path) as reader:
             reader.open()
-            rows = list(reader.rows())
+            taken = take(reader)
             return (
-                rows,
+                taken,
                 [(e.file, e.line, e.reason) for e in reader.errors],
                 reader.rows_read,
                 reader.skipped,
@@ -103,6 +104,11 @@ def read(path: Path, *, fast: bool, chunk: int) -> tuple[Any, ...]:
     finally:
         VivaEngageReader.fast = True
         base.ARROW_CHUNK = base_chunk
+
+
+def read(path: Path, *, fast: bool, chunk: int) -> tuple[Any, ...]:
+    """Everything the reader gives: rows, errors, counters, spaces and authors; or its error."""
+    return outcome(path, lambda reader: list(reader.rows()), fast=fast, chunk=chunk)
 
 
 @settings(
@@ -271,32 +277,19 @@ BATCH_FIELDS = ("ids", "spaces", "authors", "created", "days", "months", "month_
 
 def batches(path: Path, *, fast: bool, chunk: int, vendor: str, zone: str) -> tuple[Any, ...]:
     """Everything the feed makes of an export: the batches' columns end to end, the keys
-    met, the rows not counted, and the reader's errors and counters; or its error."""
-    VivaEngageReader.fast = fast
-    base_chunk = base.ARROW_CHUNK
-    base.ARROW_CHUNK = chunk
-    try:
-        with VivaEngageReader(path) as reader:
-            reader.open()
-            made = list(
-                Batcher(LocalTime(zoneinfo.ZoneInfo(zone), vendor)).batches(reader.row_groups())
-            )
-            return (
-                [[v for b in made for v in getattr(b, name)] for name in BATCH_FIELDS],
-                set().union(*(b.new_spaces for b in made)),
-                set().union(*(b.new_authors for b in made)),
-                sum(b.excluded for b in made),
-                [(e.file, e.line, e.reason) for e in reader.errors],
-                reader.rows_read,
-                reader.skipped,
-                {k: (v.name, v.is_private) for k, v in reader.spaces.items()},
-                {k: (v.name, v.email) for k, v in reader.authors.items()},
-            )
-    except SourceError as exc:
-        return ("error", exc.file, exc.line, exc.reason)
-    finally:
-        VivaEngageReader.fast = True
-        base.ARROW_CHUNK = base_chunk
+    met, the rows not counted, then what read() gives after the rows; or its error."""
+
+    def made(reader: VivaEngageReader) -> tuple[Any, ...]:
+        lt = LocalTime(zoneinfo.ZoneInfo(zone), vendor)
+        out = list(Batcher(lt).batches(reader.row_groups()))
+        return (
+            [[v for b in out for v in getattr(b, name)] for name in BATCH_FIELDS],
+            set().union(*(b.new_spaces for b in out)),
+            set().union(*(b.new_authors for b in out)),
+            sum(b.excluded for b in out),
+        )
+
+    return outcome(path, made, fast=fast, chunk=chunk)
 
 
 @settings(

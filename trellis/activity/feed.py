@@ -35,11 +35,11 @@ import os
 import queue
 import threading
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, repeat
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
-from operator import add
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,6 +59,8 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 PIPE_BYTES = 4 * 1024 * 1024
 # Pickled batches the parsing process may hold ready beyond what the pipe holds.
 OUTBOX = 3
+# Columns of instants before this (1970-01-03) are made row by row (floor division).
+EARLIEST_MICROS = 2 * 86400 * 1_000_000
 
 
 class Batch(NamedTuple):
@@ -210,7 +212,7 @@ class Batcher:
 
         lt = self.lt
         micros = pc.cast(group.created, pa.int64())
-        if len(group) == 0 or pc.min(micros).as_py() < 2 * 86400 * 1_000_000:
+        if len(group) == 0 or pc.min(micros).as_py() < EARLIEST_MICROS:
             # Instants near or before the epoch: floor division matters, row by row.
             yield from self.from_rows(group.rows())
             return
@@ -220,23 +222,16 @@ class Batcher:
         offsets = pa.array([lt.quarter_offset(q) for q in distinct.to_pylist()], pa.int64())
         local = pc.add(seconds, pc.take(offsets, pc.index_in(quarters, distinct)))
         daynos = pc.divide(local, 86400)
-        distinct = pc.unique(daynos)
-        values = [lt.days.get(d) or lt.day(d) for d in distinct.to_pylist()]
-        at = pc.index_in(daynos, distinct).to_pylist()
+        days = _per_row(daynos, lambda d: lt.days.get(d) or lt.day(d))
         # The stored instant, from values made once per UTC day and second of the day
         # (what from_rows does row by row); microseconds only on the rows that have some.
-        utc_days = pc.divide(seconds, 86400)
-        distinct = pc.unique(utc_days)
-        numbers = distinct.to_pylist()
         micro = pc.subtract(micros, pc.multiply(seconds, 1_000_000))
         fractions = pc.indices_nonzero(micro).to_pylist()
         if lt.sqlite:
-            dates = [lt.utc_days.get(d) or lt.utc_day(d) for d in numbers]
-            at_day = pc.index_in(utc_days, distinct).to_pylist()
+            utc_days = pc.divide(seconds, 86400)
+            dates = _per_row(utc_days, lambda d: lt.utc_days.get(d) or lt.utc_day(d))
             of_day = pc.subtract(seconds, pc.multiply(utc_days, 86400)).to_pylist()
-            created = list(
-                map(add, map(dates.__getitem__, at_day), map(lt.hms.__getitem__, of_day))
-            )
+            created = list(map(add, dates, map(lt.hms.__getitem__, of_day)))
             if fractions:
                 micros_at = micro.to_pylist()
                 for i in fractions:
@@ -253,12 +248,12 @@ class Batcher:
             counted = group.counted.to_pylist()
         yield self._batch(
             ids=group.ids.to_pylist(),
-            spaces=_shared(group.spaces),
-            authors=_shared(group.authors),
+            spaces=_per_row(group.spaces),
+            authors=_per_row(group.authors),
             created=created,
-            days=list(map([v[0] for v in values].__getitem__, at)),
-            months=list(map([v[1] for v in values].__getitem__, at)),
-            month_firsts=list(map([v[2] for v in values].__getitem__, at)),
+            days=list(map(itemgetter(0), days)),
+            months=list(map(itemgetter(1), days)),
+            month_firsts=list(map(itemgetter(2), days)),
             posts=posts,
             reactions=[0] * len(group),
             counted=counted,
@@ -266,12 +261,16 @@ class Batcher:
         )
 
 
-def _shared(column: Any) -> list[Any]:
-    """A column's values as a list where equal values are one object."""
+def _per_row(column: Any, make: Callable[[Any], Any] | None = None) -> list[Any]:
+    """A column's values as a list, one object per distinct value (made by `make` from
+    it, or the value itself), so that equal values are one object."""
     import pyarrow.compute as pc
 
     distinct = pc.unique(column)
-    return list(map(distinct.to_pylist().__getitem__, pc.index_in(column, distinct).to_pylist()))
+    objects = distinct.to_pylist()
+    if make is not None:
+        objects = [make(v) for v in objects]
+    return list(map(objects.__getitem__, pc.index_in(column, distinct).to_pylist()))
 
 
 def parallel_worthwhile(data_size: int) -> bool:
